@@ -1,0 +1,51 @@
+# The front door. Every target bootstraps .venv from requirements.lock on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+CONTRACT := $(PYTEST) contract_tests -q
+
+.PHONY: install serve test unit contract contract-inprocess lint migrate lock clean
+
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed ## create .venv from the lock file
+
+serve: install ## run Flask (:8001) and FastAPI (:8002) side by side; FLASK_PORT / FASTAPI_PORT to change
+	$(PY) -m devtools.serve
+
+migrate: install ## apply migrations to DATABASE_URL (default sqlite:///var/shop.db)
+	APP_ENV=$${APP_ENV:-development} $(PY) -m alembic upgrade head
+
+test: install lint unit contract-inprocess contract ## everything CI runs
+
+unit: install ## core services without HTTP
+	$(PYTEST) tests -q
+
+contract-inprocess: install ## the contract suite against both apps served in-process, SQLite then PostgreSQL
+	$(CONTRACT) --mode=inprocess --database=sqlite
+	$(CONTRACT) --mode=inprocess --database=postgresql
+
+contract: install ## the contract suite against live gunicorn and uvicorn, SQLite then PostgreSQL
+	$(CONTRACT) --mode=live --database=sqlite
+	$(CONTRACT) --mode=live --database=postgresql
+
+lint: install ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+lock: install ## re-resolve requirements.lock from pyproject.toml
+	$(VENV)/bin/pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --no-header -o requirements.lock
+
+clean: ## remove generated files (venv, databases, results)
+	rm -rf $(VENV) var results .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

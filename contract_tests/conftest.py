@@ -1,0 +1,187 @@
+"""Targets for the contract suite.
+
+Every test takes the `target` fixture (directly or through `client`), parametrized over the
+front ends, so each test shows as `test_x[flask]` and `test_x[fastapi]`:
+
+* `--mode=inprocess` (default): each app is served from a thread of this process on a loopback
+  port (Werkzeug's server for Flask, uvicorn for FastAPI), so one HTTP code path serves both modes.
+* `--mode=live`: the real gunicorn and uvicorn processes, as `make serve` runs them.
+* `--database=sqlite|postgresql`: each target gets its own fresh, migrated database.
+* `--base-url=URL`: test any running implementation (id `[external]`); it must have an admin
+  whose credentials are in CONTRACT_ADMIN_EMAIL / CONTRACT_ADMIN_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contract_tests.helpers import Account, bearer, new_customer, token_for
+from core.settings import settings_from
+from devtools.databases import fresh_database, postgres_unavailable_reason
+from devtools.servers import FRONT_ENDS, ServerProcess, free_port, server_command, wait_healthy
+
+ADMIN_EMAIL = "contract-admin@example.com"
+ADMIN_PASSWORD = "contract-admin-password"
+JWT_SECRET = "contract-suite-secret-0123456789abcdef"
+OLD_JWT_SECRET = "contract-suite-retired-secret-0123456789"
+JWT_ISSUER = "shop-api"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    base_url: str
+    admin_email: str
+    admin_password: str
+    # What the suite knows of the server's configuration (None for --base-url targets).
+    jwt_secret: str | None = None
+    old_jwt_secret: str | None = None
+    jwt_issuer: str = JWT_ISSUER
+    max_body_bytes: int = 65536
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract")
+    group.addoption("--mode", choices=["inprocess", "live"], default="inprocess")
+    group.addoption("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    group.addoption("--front-end", action="append", choices=FRONT_ENDS, help="default: all")
+    group.addoption("--base-url", help="run against this server instead of starting ours")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        config = metafunc.config
+        names = (
+            ["external"] if config.getoption("base_url") else (config.getoption("front_end") or FRONT_ENDS)
+        )
+        metafunc.parametrize("target", list(names), indirect=True, scope="session")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if config.getoption("base_url"):
+        return f"contract target: {config.getoption('base_url')}"
+    return f"contract mode: {config.getoption('mode')}, database: {config.getoption('database')}"
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    return {
+        "APP_ENV": "test",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": JWT_SECRET,
+        "JWT_OLD_SECRETS": OLD_JWT_SECRET,
+        "JWT_ISSUER": JWT_ISSUER,
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "1024",
+        "ARGON2_PARALLELISM": "1",
+        "LOG_REQUESTS": "false",
+    }
+
+
+@pytest.fixture(scope="session")
+def _servers() -> Iterator[ExitStack]:
+    """Stops every server and drops every database at the end of the session."""
+    with ExitStack() as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def target(
+    request: pytest.FixtureRequest, _servers: ExitStack, tmp_path_factory: pytest.TempPathFactory
+) -> Target:
+    name: str = request.param
+    config = request.config
+    if name == "external":
+        return Target(
+            name,
+            config.getoption("base_url").rstrip("/"),
+            os.environ.get("CONTRACT_ADMIN_EMAIL", ADMIN_EMAIL),
+            os.environ.get("CONTRACT_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        )
+    database = config.getoption("database")
+    if database == "postgresql" and (reason := postgres_unavailable_reason()):
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    workdir = tmp_path_factory.mktemp(name)
+    database_url = _servers.enter_context(fresh_database(database, workdir, name))
+    env = server_env(database_url)
+    if config.getoption("mode") == "live":
+        base_url = _start_live(_servers, name, env, workdir)
+    else:
+        base_url = _start_in_process(_servers, name, env)
+    return Target(name, base_url, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, OLD_JWT_SECRET)
+
+
+def _start_live(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> str:
+    port = free_port()
+    server = ServerProcess(server_command(name, port), env, log_path=workdir / "server.log")
+    stack.callback(server.stop)
+    base_url = f"http://127.0.0.1:{port}"
+    server.wait_healthy(base_url)
+    return base_url
+
+
+def _start_in_process(stack: ExitStack, name: str, env: dict[str, str]) -> str:
+    settings = settings_from(env)
+    port = free_port()
+    if name == "flask":
+        from werkzeug.serving import make_server
+
+        from flask_impl.app import create_app as create_flask_app
+
+        wsgi_server = make_server("127.0.0.1", port, create_flask_app(settings), threaded=True)
+        thread = threading.Thread(target=wsgi_server.serve_forever, daemon=True)
+        thread.start()
+        stack.callback(wsgi_server.shutdown)
+    else:
+        import uvicorn
+
+        from fastapi_impl.app import create_app as create_fastapi_app
+
+        asgi_server = uvicorn.Server(
+            uvicorn.Config(create_fastapi_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        )
+        thread = threading.Thread(target=asgi_server.run, daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            asgi_server.should_exit = True
+            thread.join(timeout=10)
+
+        stack.callback(stop)
+    base_url = f"http://127.0.0.1:{port}"
+    if not wait_healthy(base_url):
+        raise RuntimeError(f"in-process {name} server did not become healthy")
+    return base_url
+
+
+@pytest.fixture
+def client(target: Target) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=target.base_url, timeout=30.0) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def admin(target: Target) -> Account:
+    with httpx.Client(base_url=target.base_url, timeout=30.0) as http:
+        response = http.get("/health")
+        assert response.status_code == 200
+        token = token_for(http, target.admin_email, target.admin_password)
+        me = http.get("/v1/users/me", headers=bearer(token))
+        assert me.status_code == 200, me.text
+        return Account(me.json(), target.admin_email, target.admin_password, token)
+
+
+@pytest.fixture
+def customer(client: httpx.Client) -> Account:
+    return new_customer(client)

@@ -1,0 +1,1 @@
+"""The shop's domain: models, schemas, services, auth. Imports no web framework."""

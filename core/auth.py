@@ -1,0 +1,104 @@
+"""Password hashing (Argon2id) and access tokens (JWT, HS256, rotating keys by `kid`)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from core.errors import Unauthorized
+from core.ids import MAX_ID
+from core.settings import Settings
+
+ALGORITHM = "HS256"
+CLOCK_SKEW_SECONDS = 10
+MAX_TOKEN_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, with the role as stored in the database."""
+
+    user_id: int
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def key_id(secret: str) -> str:
+    """A public name for a secret: a truncated SHA-256, never the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class Passwords:
+    def __init__(self, settings: Settings) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        # Verifying against this when the email is unknown keeps login time the same.
+        self._dummy_hash = self._hasher.hash(uuid.uuid4().hex)
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash or self._dummy_hash, password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class Tokens:
+    def __init__(self, settings: Settings) -> None:
+        self._secret = settings.jwt_secret
+        self._issuer = settings.jwt_issuer
+        self.ttl_seconds = settings.jwt_ttl_seconds
+        secrets = [settings.jwt_secret, *settings.old_jwt_secrets]
+        self._keys = {key_id(secret): secret for secret in secrets}
+
+    def issue(self, user_id: int, role: str) -> str:
+        now = datetime.now(UTC)
+        claims = {
+            "sub": str(user_id),
+            "role": role,
+            "iat": now,
+            "exp": now + timedelta(seconds=self.ttl_seconds),
+            "iss": self._issuer,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM, headers={"kid": key_id(self._secret)})
+
+    def user_id_from_header(self, authorization: str | None) -> int:
+        """The verified `sub` of a `Bearer` token; Unauthorized for anything else."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS:
+            raise Unauthorized()
+        try:
+            key = self._keys.get(jwt.get_unverified_header(token).get("kid", ""))
+            if key is None:
+                raise Unauthorized()
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                leeway=CLOCK_SKEW_SECONDS,
+                options={"require": ["sub", "iat", "exp", "iss"]},
+            )
+        except (jwt.PyJWTError, TypeError, ValueError):
+            raise Unauthorized() from None
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject.isdecimal() or not 0 < int(subject) <= MAX_ID:
+            raise Unauthorized()
+        return int(subject)

@@ -1,0 +1,225 @@
+"""The JSON contract as pydantic models, shared by both front ends for input and output.
+
+Requests are strict (a JSON integer only for an int, a string only for a str) and forbid
+unknown fields. Query models parse from text, as query strings are text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from core.ids import MAX_ID
+from core.web import etag_for
+
+MAX_PRICE_CENTS = 10**12
+MAX_STOCK = 10**9
+MAX_ORDER_ITEMS = 50
+MAX_QUANTITY = 1000
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+def _check_email_syntax(value: str) -> str:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"not a valid email address: {error}") from None
+    return value
+
+
+def _rfc3339_utc(value: datetime) -> str:
+    # SQLite hands back naive datetimes; every stored timestamp is UTC.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=320),
+    AfterValidator(_check_email_syntax),
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
+UserName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+PriceCents = Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)]
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
+Role = Literal["customer", "admin"]
+OrderStatus = Literal["pending", "paid", "shipped", "cancelled"]
+Timestamp = Annotated[datetime, PlainSerializer(_rfc3339_utc, return_type=str)]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x20-\x7e]+$")]
+QueryInt = Annotated[int, Field(ge=0, le=MAX_ID)]
+PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- auth and users --------------------------------------------------------------------------
+
+
+class UserRegister(RequestModel):
+    email: Email
+    password: Password
+    name: UserName
+
+
+class TokenRequest(RequestModel):
+    email: Email
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class UserUpdate(RequestModel):
+    name: UserName | MISSING = MISSING
+    password: Password | MISSING = MISSING
+    role: Role | MISSING = MISSING
+
+
+class UserPublic(ResponseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    created_at: Timestamp
+
+
+class TokenPublic(ResponseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+# --- products --------------------------------------------------------------------------------
+
+
+class ProductCreate(RequestModel):
+    name: ProductName
+    description: Description = ""
+    price_cents: PriceCents
+    stock: Stock
+
+
+class ProductReplace(RequestModel):
+    name: ProductName
+    description: Description
+    price_cents: PriceCents
+    stock: Stock
+
+
+class ProductUpdate(RequestModel):
+    name: ProductName | MISSING = MISSING
+    description: Description | MISSING = MISSING
+    price_cents: PriceCents | MISSING = MISSING
+    stock: Stock | MISSING = MISSING
+
+
+class ProductPublic(ResponseModel):
+    id: int
+    name: str
+    description: str
+    price_cents: int
+    stock: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    # Sent as the ETag header, not in the body.
+    version: SkipJsonSchema[int] = Field(exclude=True)
+
+    @property
+    def etag(self) -> str:
+        return etag_for(self.version)
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+class OrderItemCreate(RequestModel):
+    product_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+
+
+class OrderCreate(RequestModel):
+    items: Annotated[list[OrderItemCreate], Field(min_length=1, max_length=MAX_ORDER_ITEMS)]
+
+
+class OrderStatusUpdate(RequestModel):
+    status: OrderStatus
+
+
+class OrderItemPublic(ResponseModel):
+    product_id: int
+    quantity: int
+    unit_price_cents: int
+
+
+class OrderPublic(ResponseModel):
+    id: int
+    user_id: int
+    status: OrderStatus
+    items: list[OrderItemPublic]
+    total_cents: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+class PageQuery(BaseModel):
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+class ProductQuery(PageQuery):
+    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    min_price_cents: QueryInt | None = None
+    max_price_cents: QueryInt | None = None
+
+
+class OrderQuery(PageQuery):
+    status: OrderStatus | None = None
+    user_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str
+    details: list[ErrorDetail] | MISSING = MISSING
+
+
+class Status(BaseModel):
+    status: Literal["ok"] = "ok"

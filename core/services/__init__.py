@@ -1,0 +1,1 @@
+"""Use cases. Each takes plain values and a Database, owns its transaction, returns schemas."""

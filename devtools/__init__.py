@@ -1,0 +1,1 @@
+"""Running the front ends for humans, tests and benchmarks: databases, commands, processes."""

@@ -1,0 +1,95 @@
+"""The production command line of each front end, and a process wrapper to run it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FRONT_ENDS = ("flask", "fastapi")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_command(front_end: str, port: int, workers: int = 2, threads: int = 4) -> list[str]:
+    """gunicorn (gthread) for Flask, uvicorn (uvloop + httptools) for FastAPI."""
+    bind_host = "127.0.0.1"
+    if front_end == "flask":
+        return [
+            sys.executable, "-m", "gunicorn", "--bind", f"{bind_host}:{port}",
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "flask_impl.app:create_app()",
+        ]  # fmt: skip
+    if front_end == "fastapi":
+        return [
+            sys.executable, "-m", "uvicorn", "fastapi_impl.app:create_app", "--factory",
+            "--host", bind_host, "--port", str(port), "--workers", str(workers),
+            "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+        ]  # fmt: skip
+    raise ValueError(f"unknown front end {front_end!r}")
+
+
+def wait_healthy(base_url: str, timeout: float = 30.0, alive: Callable[[], bool] = lambda: True) -> bool:
+    """Poll GET /health until it answers 200; False on timeout or when `alive()` turns false."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1.0).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+class ServerProcess:
+    """A front end in its own process group, stopped with SIGTERM (then SIGKILL)."""
+
+    def __init__(
+        self,
+        command: list[str],
+        env: Mapping[str, str],
+        log_path: Path | None = None,
+        pipe_output: bool = False,
+    ) -> None:
+        """Output goes to `log_path`, or to `self.process.stdout` with `pipe_output`, else nowhere."""
+        self.command = command
+        self._log = open(log_path, "wb") if log_path else None  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+            stdout=self._log or (subprocess.PIPE if pipe_output else subprocess.DEVNULL),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def is_running(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_healthy(self, base_url: str, timeout: float = 30.0) -> None:
+        if not wait_healthy(base_url, timeout, self.is_running):
+            raise RuntimeError(f"server did not become healthy ({' '.join(self.command)})")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+        if self._log:
+            self._log.close()

@@ -1,0 +1,1 @@
+"""The FastAPI front end: a thin ASGI adapter over `core`."""

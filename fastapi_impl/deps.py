@@ -1,0 +1,96 @@
+"""Dependencies: the runtime, the caller, and the contract's body checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from starlette.convertors import Convertor, register_url_convertor
+
+from core import openapi
+from core.auth import Principal
+from core.ids import ID_PATTERN, MAX_ID
+from core.runtime import Runtime
+from core.schemas import ErrorBody
+from core.services import users
+from core.web import parse_json_body
+
+
+class IdConvertor(Convertor[int]):
+    """Only canonical positive 64-bit ids match; anything else is an unknown route (404)."""
+
+    regex = ID_PATTERN
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+# Registered before any router is built: routes use it as `{product_id:id}`.
+register_url_convertor("id", IdConvertor())
+
+# Documents the scheme in OpenAPI; the token itself is read and checked by core.
+bearer_scheme = HTTPBearer(bearerFormat="JWT", auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def current_principal(
+    request: Request, rt: RuntimeDep, _: Annotated[object, Depends(bearer_scheme)]
+) -> Principal:
+    return users.authenticate(request.headers.get("Authorization"), db=rt.db, tokens=rt.tokens)
+
+
+def admin_principal(actor: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    return users.require_admin(actor)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+AdminDep = Annotated[Principal, Depends(admin_principal)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class ContractRoute(APIRoute):
+    """Every route of this front end. It documents the operation's error responses (from
+    core.openapi, by the endpoint's name) and runs the contract's body checks (413, 415, 400)
+    after routing and before dependencies, so they win over authentication and validation as
+    the contract orders them. FastAPI alone would treat a body without Content-Type as JSON
+    and answer bad JSON with a 422."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["responses"] = {**documented_responses(endpoint.__name__), **(kwargs.get("responses") or {})}
+        super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked_handler(request: Request) -> Response:
+            rt = get_runtime(request)
+            body = await request.body()
+            parsed = parse_json_body(
+                request.method, request.headers.get("content-type"), body, rt.settings.max_body_bytes
+            )
+            if parsed is not None:
+                # Starlette caches the parsed body here; FastAPI then reads it instead of parsing again.
+                request._json = parsed
+            return await handler(request)
+
+        return checked_handler
+
+
+def documented_responses(operation_id: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"description": openapi.describe(status), **({"model": ErrorBody} if status >= 400 else {})}
+        for status in openapi.extra_statuses(operation_id)
+    }

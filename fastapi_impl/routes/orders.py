@@ -1,0 +1,45 @@
+"""Orders: placement with idempotent retries, listing, status changes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from core.schemas import IdempotencyKey, OrderCreate, OrderPublic, OrderQuery, OrderStatusUpdate, Page
+from core.services import orders
+from fastapi_impl.deps import ContractRoute, PathId, PrincipalDep, RuntimeDep
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=ContractRoute)
+
+
+@router.post("", status_code=201)
+def place_order(
+    data: OrderCreate,
+    actor: PrincipalDep,
+    rt: RuntimeDep,
+    response: Response,
+    idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
+) -> OrderPublic:
+    order = orders.place_order(data, db=rt.db, actor=actor, idempotency_key=idempotency_key)
+    response.headers["Location"] = f"/v1/orders/{order.id}"
+    return order
+
+
+@router.get("")
+def list_orders(
+    query: Annotated[OrderQuery, Query()], actor: PrincipalDep, rt: RuntimeDep
+) -> Page[OrderPublic]:
+    return orders.list_orders(query, db=rt.db, actor=actor)
+
+
+@router.get("/{order_id:id}")
+def read_order(order_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> OrderPublic:
+    return orders.read_order(order_id, db=rt.db, actor=actor)
+
+
+@router.patch("/{order_id:id}")
+def change_order_status(
+    order_id: PathId, data: OrderStatusUpdate, actor: PrincipalDep, rt: RuntimeDep
+) -> OrderPublic:
+    return orders.change_order_status(order_id, data, db=rt.db, actor=actor)

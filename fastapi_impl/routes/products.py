@@ -1,0 +1,73 @@
+"""The product catalogue: public reads, admin writes, ETags."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+
+from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
+from core.services import products
+from core.web import if_none_match_hits
+from fastapi_impl.deps import AdminDep, ContractRoute, PathId, RuntimeDep
+
+router = APIRouter(prefix="/v1/products", tags=["products"], route_class=ContractRoute)
+
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
+
+
+@router.get("")
+def list_products(query: Annotated[ProductQuery, Query()], rt: RuntimeDep) -> Page[ProductPublic]:
+    return products.list_products(query, db=rt.db)
+
+
+@router.get("/{product_id:id}", response_model=ProductPublic)
+def read_product(
+    product_id: PathId, rt: RuntimeDep, response: Response, if_none_match: IfNoneMatch = None
+) -> Any:
+    product = products.read_product(product_id, db=rt.db)
+    if if_none_match_hits(if_none_match, product.etag):
+        return Response(status_code=304, headers={"ETag": product.etag})
+    response.headers["ETag"] = product.etag
+    return product
+
+
+@router.post("", status_code=201)
+def create_product(data: ProductCreate, _: AdminDep, rt: RuntimeDep, response: Response) -> ProductPublic:
+    product = products.create_product(data, db=rt.db)
+    response.headers.update({"Location": f"/v1/products/{product.id}", "ETag": product.etag})
+    return product
+
+
+@router.put("/{product_id:id}")
+def replace_product(
+    product_id: PathId,
+    data: ProductReplace,
+    _: AdminDep,
+    rt: RuntimeDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProductPublic:
+    product = products.update_product(product_id, data, db=rt.db, if_match=if_match)
+    response.headers["ETag"] = product.etag
+    return product
+
+
+@router.patch("/{product_id:id}")
+def update_product(
+    product_id: PathId,
+    data: ProductUpdate,
+    _: AdminDep,
+    rt: RuntimeDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProductPublic:
+    product = products.update_product(product_id, data, db=rt.db, if_match=if_match)
+    response.headers["ETag"] = product.etag
+    return product
+
+
+@router.delete("/{product_id:id}", status_code=204, response_class=Response)
+def delete_product(product_id: PathId, _: AdminDep, rt: RuntimeDep, if_match: IfMatch = None) -> None:
+    products.delete_product(product_id, db=rt.db, if_match=if_match)

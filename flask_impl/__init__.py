@@ -1,0 +1,1 @@
+"""The Flask front end: a thin WSGI adapter over `core`."""

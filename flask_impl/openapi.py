@@ -1,0 +1,170 @@
+"""The OpenAPI document of the Flask front end, generated from its own URL map.
+
+Each view carries an `Operation` (set by the `@operation` decorator): its body, query and header
+models — the same pydantic models the view validates with — and its response model. Paths,
+methods and path parameters come from Werkzeug's rules, so a route that exists is documented
+and a documented route exists. Schemas are produced by pydantic, as FastAPI does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask, Response, current_app, json
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from werkzeug.routing import Rule
+
+from core import openapi
+from core.schemas import ErrorBody, IdempotencyKey, PathId
+
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+@dataclass(frozen=True)
+class HeaderParam:
+    name: str
+    adapter: TypeAdapter[Any]
+
+
+IF_MATCH = HeaderParam("If-Match", TypeAdapter(str | None))
+IF_NONE_MATCH = HeaderParam("If-None-Match", TypeAdapter(str | None))
+IDEMPOTENCY_KEY = HeaderParam("Idempotency-Key", TypeAdapter(IdempotencyKey | None))
+PATH_ID_SCHEMA = TypeAdapter(PathId).json_schema()
+
+
+@dataclass(frozen=True)
+class Operation:
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: type[BaseModel] | None = None
+    headers: list[HeaderParam] = field(default_factory=list)
+    auth: bool = False
+
+
+def operation(**kwargs: Any) -> Callable[[ViewT], ViewT]:
+    """Attach what the OpenAPI document needs to know about a view."""
+
+    def attach(view: ViewT) -> ViewT:
+        view.openapi = Operation(**kwargs)  # type: ignore[attr-defined]
+        return view
+
+    return attach
+
+
+def build_document(app: Flask) -> dict[str, Any]:
+    documented: list[tuple[Rule, str, Operation]] = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        op = getattr(view, "openapi", None)
+        if isinstance(op, Operation):
+            documented.append((rule, view.__name__, op))
+
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
+    for _, _, op in documented:
+        if op.body is not None:
+            models.append((op.body, "validation"))
+        if op.response is not None:
+            models.append((op.response, "serialization"))
+    refs, definitions = models_json_schema(models, ref_template=REF_TEMPLATE)
+
+    paths: dict[str, dict[str, Any]] = {}
+    for rule, operation_id, op in documented:
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        tag = rule.endpoint.partition(".")[0]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _describe(
+                op, operation_id, tag, rule.arguments, refs
+            )
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": openapi.API_TITLE,
+            "version": openapi.API_VERSION,
+            "description": openapi.API_DESCRIPTION,
+        },
+        "paths": paths,
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {openapi.BEARER_SCHEME_NAME: openapi.BEARER_SCHEME},
+        },
+    }
+
+
+def _describe(
+    op: Operation, operation_id: str, tag: str, path_args: set[str], refs: dict[Any, dict[str, Any]]
+) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": PATH_ID_SCHEMA} for name in sorted(path_args)
+    ]
+    if op.query is not None:
+        schema = op.query.model_json_schema()
+        for name, property_schema in schema["properties"].items():
+            required = name in schema.get("required", [])
+            parameters.append({"name": name, "in": "query", "required": required, "schema": property_schema})
+    for header in op.headers:
+        parameters.append(
+            {"name": header.name, "in": "header", "required": False, "schema": header.adapter.json_schema()}
+        )
+
+    success: dict[str, Any] = {"description": openapi.describe(op.status)}
+    if op.response is not None:
+        success["content"] = {"application/json": {"schema": refs[(op.response, "serialization")]}}
+    responses: dict[str, Any] = {str(op.status): success}
+    error_schema = refs[(ErrorBody, "serialization")]
+    for status in openapi.extra_statuses(operation_id):
+        response: dict[str, Any] = {"description": openapi.describe(status)}
+        if status >= 400:
+            response["content"] = {"application/json": {"schema": error_schema}}
+        responses[str(status)] = response
+
+    described: dict[str, Any] = {"tags": [tag], "operationId": operation_id, "responses": responses}
+    if parameters:
+        described["parameters"] = parameters
+    if op.body is not None:
+        described["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
+    if op.auth:
+        described["security"] = [{openapi.BEARER_SCHEME_NAME: []}]
+    return described
+
+
+bp = Blueprint("openapi", __name__)
+
+
+# The same Swagger UI page (from the same CDN) that FastAPI serves at /docs.
+SWAGGER_UI_HTML = """<!DOCTYPE html>
+<html>
+<head>
+<link type="text/css" rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+<title>{title} - Swagger UI</title>
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>
+SwaggerUIBundle({{url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true}})
+</script>
+</body>
+</html>
+"""
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    if "openapi_document" not in current_app.extensions:
+        current_app.extensions["openapi_document"] = json.dumps(build_document(current_app))
+    return Response(current_app.extensions["openapi_document"], mimetype="application/json")
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    return Response(SWAGGER_UI_HTML.format(title=openapi.API_TITLE), mimetype="text/html")
