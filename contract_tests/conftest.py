@@ -87,39 +87,51 @@ def server_env(database_url: str) -> dict[str, str]:
     }
 
 
+class Targets:
+    """Starts each front end once per session (server and database), on first use."""
+
+    def __init__(self, config: pytest.Config, stack: ExitStack, tmp: pytest.TempPathFactory) -> None:
+        self._config, self._stack, self._tmp = config, stack, tmp
+        self._started: dict[str, Target] = {}
+
+    def get(self, name: str) -> Target:
+        if name not in self._started:
+            self._started[name] = self._start(name)
+        return self._started[name]
+
+    def _start(self, name: str) -> Target:
+        config = self._config
+        if name == "external":
+            return Target(
+                name,
+                config.getoption("base_url").rstrip("/"),
+                os.environ.get("CONTRACT_ADMIN_EMAIL", ADMIN_EMAIL),
+                os.environ.get("CONTRACT_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            )
+        database = config.getoption("database")
+        if database == "postgresql" and (reason := postgres_unavailable_reason()):
+            if os.environ.get("REQUIRE_POSTGRES") == "1":
+                pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
+            pytest.skip(f"PostgreSQL tests skipped: {reason}")
+        workdir = self._tmp.mktemp(name)
+        env = server_env(self._stack.enter_context(fresh_database(database, workdir, name)))
+        if config.getoption("mode") == "live":
+            base_url = _start_live(self._stack, name, env, workdir)
+        else:
+            base_url = _start_in_process(self._stack, name, env)
+        return Target(name, base_url, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, OLD_JWT_SECRET)
+
+
 @pytest.fixture(scope="session")
-def _servers() -> Iterator[ExitStack]:
-    """Stops every server and drops every database at the end of the session."""
+def targets(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Targets]:
+    """Every server is stopped and every database dropped at the end of the session."""
     with ExitStack() as stack:
-        yield stack
+        yield Targets(request.config, stack, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def target(
-    request: pytest.FixtureRequest, _servers: ExitStack, tmp_path_factory: pytest.TempPathFactory
-) -> Target:
-    name: str = request.param
-    config = request.config
-    if name == "external":
-        return Target(
-            name,
-            config.getoption("base_url").rstrip("/"),
-            os.environ.get("CONTRACT_ADMIN_EMAIL", ADMIN_EMAIL),
-            os.environ.get("CONTRACT_ADMIN_PASSWORD", ADMIN_PASSWORD),
-        )
-    database = config.getoption("database")
-    if database == "postgresql" and (reason := postgres_unavailable_reason()):
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
-        pytest.skip(f"PostgreSQL tests skipped: {reason}")
-    workdir = tmp_path_factory.mktemp(name)
-    database_url = _servers.enter_context(fresh_database(database, workdir, name))
-    env = server_env(database_url)
-    if config.getoption("mode") == "live":
-        base_url = _start_live(_servers, name, env, workdir)
-    else:
-        base_url = _start_in_process(_servers, name, env)
-    return Target(name, base_url, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, OLD_JWT_SECRET)
+def target(request: pytest.FixtureRequest, targets: Targets) -> Target:
+    return targets.get(request.param)
 
 
 def _start_live(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> str:

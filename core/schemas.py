@@ -41,9 +41,6 @@ def _check_email_syntax(value: str) -> str:
 
 
 def _rfc3339_utc(value: datetime) -> str:
-    # SQLite hands back naive datetimes; every stored timestamp is UTC.
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

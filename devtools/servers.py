@@ -30,6 +30,7 @@ def server_command(front_end: str, port: int, workers: int = 2, threads: int = 4
         return [
             sys.executable, "-m", "gunicorn", "--bind", f"{bind_host}:{port}",
             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "--no-control-socket",
             "flask_impl.app:create_app()",
         ]  # fmt: skip
     if front_end == "fastapi":

@@ -124,7 +124,12 @@ def _describe(
             response["content"] = {"application/json": {"schema": error_schema}}
         responses[str(status)] = response
 
-    described: dict[str, Any] = {"tags": [tag], "operationId": operation_id, "responses": responses}
+    described: dict[str, Any] = {
+        "tags": [tag],
+        "summary": operation_id.replace("_", " ").title(),
+        "operationId": operation_id,
+        "responses": responses,
+    }
     if parameters:
         described["parameters"] = parameters
     if op.body is not None:

@@ -1,0 +1,92 @@
+"""Both front ends publish OpenAPI documents that describe the same API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from contract_tests.conftest import Targets
+from devtools.servers import FRONT_ENDS
+
+# Human wording may differ between the documents; meaning may not.
+PROSE_KEYS = {"title", "summary", "description"}
+
+
+def normalized(value: Any) -> Any:
+    """Drop prose, treat `default: null` as absent, compare numbers as floats."""
+    if isinstance(value, dict):
+        return {
+            key: normalized(item)
+            for key, item in value.items()
+            if key not in PROSE_KEYS and not (key == "default" and item is None)
+        }
+    if isinstance(value, list):
+        return [normalized(item) for item in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (path, method): operation
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def documents(request: pytest.FixtureRequest, targets: Targets) -> dict[str, dict[str, Any]]:
+    if request.config.getoption("base_url"):
+        pytest.skip("comparing documents needs both of our front ends, not an external --base-url")
+    found = {}
+    for name in FRONT_ENDS:
+        response = httpx.get(f"{targets.get(name).base_url}/openapi.json", timeout=30)
+        assert response.status_code == 200
+        assert response.json()["openapi"].startswith("3.")
+        found[name] = response.json()
+    return found
+
+
+def test_documents_have_the_same_paths_and_methods(documents: dict[str, dict[str, Any]]) -> None:
+    flask_ops, fastapi_ops = (set(operations(documents[name])) for name in FRONT_ENDS)
+    assert flask_ops == fastapi_ops
+    assert len(flask_ops) == 19
+
+
+def test_each_operation_has_the_same_parameters_body_and_responses(documents: dict[str, dict[str, Any]]) -> None:
+    flask_ops, fastapi_ops = (operations(documents[name]) for name in FRONT_ENDS)
+    for key, flask_op in flask_ops.items():
+        fastapi_op = fastapi_ops[key]
+        assert flask_op["operationId"] == fastapi_op["operationId"], key
+        assert normalized(flask_op.get("parameters", [])) == normalized(fastapi_op.get("parameters", [])), key
+        assert normalized(flask_op.get("requestBody")) == normalized(fastapi_op.get("requestBody")), key
+        assert normalized(flask_op["responses"]) == normalized(fastapi_op["responses"]), key
+        assert flask_op.get("security") == fastapi_op.get("security"), key
+
+
+def test_documents_define_the_same_schemas(documents: dict[str, dict[str, Any]]) -> None:
+    flask_doc, fastapi_doc = (documents[name] for name in FRONT_ENDS)
+    assert normalized(flask_doc["components"]["schemas"]) == normalized(fastapi_doc["components"]["schemas"])
+    assert flask_doc["components"]["securitySchemes"] == fastapi_doc["components"]["securitySchemes"]
+
+
+def test_error_responses_use_the_contract_error_body(documents: dict[str, dict[str, Any]]) -> None:
+    for name in FRONT_ENDS:
+        for key, operation in operations(documents[name]).items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (name, key, status)
+        assert "HTTPValidationError" not in documents[name]["components"]["schemas"], name
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_docs_page_is_served(front_end: str, targets: Targets, request: pytest.FixtureRequest) -> None:
+    if request.config.getoption("base_url"):
+        pytest.skip("checks our own front ends only")
+    response = httpx.get(f"{targets.get(front_end).base_url}/docs", timeout=30)
+    assert response.status_code == 200
+    assert "swagger-ui" in response.text.lower()
