@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 
@@ -15,11 +16,11 @@ BUYERS = 40
 STOCK = 10
 
 
-def _race(target: Target, requests: list[tuple[dict[str, str], dict[str, object]]]) -> list[httpx.Response]:
+def _race(target: Target, requests: list[tuple[dict[str, str], dict[str, Any]]]) -> list[httpx.Response]:
     """Send all POST /v1/orders requests at once (a barrier releases them together)."""
     barrier = threading.Barrier(len(requests))
 
-    def send(headers: dict[str, str], body: dict[str, object]) -> httpx.Response:
+    def send(headers: dict[str, str], body: dict[str, Any]) -> httpx.Response:
         with httpx.Client(base_url=target.base_url, timeout=60) as http:
             barrier.wait()
             return http.post("/v1/orders", json=body, headers=headers)
@@ -28,7 +29,9 @@ def _race(target: Target, requests: list[tuple[dict[str, str], dict[str, object]
         return list(pool.map(lambda request: send(*request), requests))
 
 
-def test_forty_buyers_of_ten_units_buy_exactly_ten(target: Target, client: httpx.Client, admin: Account) -> None:
+def test_forty_buyers_of_ten_units_buy_exactly_ten(
+    target: Target, client: httpx.Client, admin: Account
+) -> None:
     product = new_product(client, admin, stock=STOCK)
     buyers = [new_customer(client) for _ in range(BUYERS)]
     order = {"items": [{"product_id": product["id"], "quantity": 1}]}

@@ -56,7 +56,9 @@ def test_documents_have_the_same_paths_and_methods(documents: dict[str, dict[str
     assert len(flask_ops) == 19
 
 
-def test_each_operation_has_the_same_parameters_body_and_responses(documents: dict[str, dict[str, Any]]) -> None:
+def test_each_operation_has_the_same_parameters_body_and_responses(
+    documents: dict[str, dict[str, Any]],
+) -> None:
     flask_ops, fastapi_ops = (operations(documents[name]) for name in FRONT_ENDS)
     for key, flask_op in flask_ops.items():
         fastapi_op = fastapi_ops[key]

@@ -115,11 +115,10 @@ class ProductCreate(RequestModel):
     stock: Stock
 
 
-class ProductReplace(RequestModel):
-    name: ProductName
+class ProductReplace(ProductCreate):
+    """PUT: like a create, but the description is required too."""
+
     description: Description
-    price_cents: PriceCents
-    stock: Stock
 
 
 class ProductUpdate(RequestModel):

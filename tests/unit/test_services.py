@@ -56,7 +56,9 @@ def _count(db: Database, model: type[Order] | type[IdempotencyRecord]) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_registration_trims_and_lowercases_and_rejects_a_taken_email(db: Database, passwords: Passwords) -> None:
+def test_registration_trims_and_lowercases_and_rejects_a_taken_email(
+    db: Database, passwords: Passwords
+) -> None:
     actor = _customer(db, passwords)
     me = users.read_user(actor.user_id, db=db, actor=actor)
     assert (me.email, me.name, me.role) == ("buyer@example.com", "Buyer", "customer")
@@ -89,7 +91,9 @@ def test_only_an_admin_may_change_a_role(db: Database, passwords: Passwords, adm
     other = _customer(db, passwords, email="other@example.com")
     with pytest.raises(NotFound):
         users.update_user(other.user_id, UserUpdate(name="x"), db=db, actor=actor, passwords=passwords)
-    promoted = users.update_user(actor.user_id, UserUpdate(role="admin"), db=db, actor=admin, passwords=passwords)
+    promoted = users.update_user(
+        actor.user_id, UserUpdate(role="admin"), db=db, actor=admin, passwords=passwords
+    )
     assert promoted.role == "admin"
 
 
@@ -138,7 +142,10 @@ def test_an_order_takes_stock_and_snapshots_prices(db: Database, passwords: Pass
     actor = _customer(db, passwords)
     first, second = _product(db, stock=5, price_cents=300), _product(db, stock=5, price_cents=70)
     order = orders.place_order(_order((second, 2), (first, 1)), db=db, actor=actor)
-    assert [(i.product_id, i.quantity, i.unit_price_cents) for i in order.items] == [(second, 2, 70), (first, 1, 300)]
+    assert [(i.product_id, i.quantity, i.unit_price_cents) for i in order.items] == [
+        (second, 2, 70),
+        (first, 1, 300),
+    ]
     assert order.total_cents == 440 and order.status == "pending"
     assert products.read_product(first, db=db).stock == 4
     assert products.read_product(second, db=db).version == 2
@@ -173,7 +180,9 @@ def test_an_idempotent_retry_replays_the_first_answer(db: Database, passwords: P
     with pytest.raises(IdempotencyKeyReused):
         orders.place_order(_order((product_id, 3)), db=db, actor=actor, idempotency_key="abc")
     other = _customer(db, passwords, email="other@example.com")
-    assert orders.place_order(_order((product_id, 2)), db=db, actor=other, idempotency_key="abc").id != first.id
+    assert (
+        orders.place_order(_order((product_id, 2)), db=db, actor=other, idempotency_key="abc").id != first.id
+    )
 
 
 def test_status_transitions_follow_the_table(db: Database, passwords: Passwords, admin: Principal) -> None:
@@ -186,7 +195,9 @@ def test_status_transitions_follow_the_table(db: Database, passwords: Passwords,
         orders.change_order_status(order.id, OrderStatusUpdate(status="shipped"), db=db, actor=owner)
     with pytest.raises(InvalidStatusTransition):
         orders.change_order_status(order.id, OrderStatusUpdate(status="paid"), db=db, actor=admin)
-    cancelled = orders.change_order_status(order.id, OrderStatusUpdate(status="cancelled"), db=db, actor=admin)
+    cancelled = orders.change_order_status(
+        order.id, OrderStatusUpdate(status="cancelled"), db=db, actor=admin
+    )
     assert cancelled.status == "cancelled"
     restocked = products.read_product(product_id, db=db)
     assert (restocked.stock, restocked.version) == (10, 3)
@@ -194,7 +205,9 @@ def test_status_transitions_follow_the_table(db: Database, passwords: Passwords,
         orders.change_order_status(order.id, OrderStatusUpdate(status="pending"), db=db, actor=owner)
 
 
-def test_orders_are_visible_to_their_owner_and_admins_only(db: Database, passwords: Passwords, admin: Principal) -> None:
+def test_orders_are_visible_to_their_owner_and_admins_only(
+    db: Database, passwords: Passwords, admin: Principal
+) -> None:
     owner = _customer(db, passwords)
     stranger = _customer(db, passwords, email="stranger@example.com")
     order = orders.place_order(_order((_product(db), 1)), db=db, actor=owner)
@@ -204,7 +217,9 @@ def test_orders_are_visible_to_their_owner_and_admins_only(db: Database, passwor
     assert orders.list_orders(OrderQuery(), db=db, actor=stranger).items == []
     with pytest.raises(Forbidden):
         orders.list_orders(OrderQuery(user_id=owner.user_id), db=db, actor=stranger)
-    assert [o.id for o in orders.list_orders(OrderQuery(user_id=owner.user_id), db=db, actor=admin).items] == [order.id]
+    assert [
+        o.id for o in orders.list_orders(OrderQuery(user_id=owner.user_id), db=db, actor=admin).items
+    ] == [order.id]
 
 
 def test_an_ordered_product_cannot_be_deleted(db: Database, passwords: Passwords) -> None:

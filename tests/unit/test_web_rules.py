@@ -19,7 +19,9 @@ def test_id_pattern_accepts_canonical_ids_up_to_the_64_bit_limit(text: str) -> N
     assert ID.fullmatch(text)
 
 
-@pytest.mark.parametrize("text", ["0", "007", "-1", "1.0", "abc", "", str(MAX_ID + 1), "9223372036854775810", "1" * 20])
+@pytest.mark.parametrize(
+    "text", ["0", "007", "-1", "1.0", "abc", "", str(MAX_ID + 1), "9223372036854775810", "1" * 20]
+)
 def test_id_pattern_rejects_everything_else(text: str) -> None:
     assert not ID.fullmatch(text)
 
