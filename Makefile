@@ -24,7 +24,7 @@ serve: install ## run Flask (:8001) and FastAPI (:8002) side by side; FLASK_PORT
 migrate: install ## apply migrations to DATABASE_URL (default sqlite:///var/shop.db)
 	APP_ENV=$${APP_ENV:-development} $(PY) -m alembic upgrade head
 
-test: install lint unit contract-inprocess contract ## everything CI runs
+test: install lint unit contract-inprocess contract bench-smoke ## everything CI runs
 
 unit: install ## core services without HTTP
 	$(PYTEST) tests -q
@@ -44,8 +44,23 @@ lint: install ## ruff and mypy
 
 lock: install ## re-resolve requirements.lock from pyproject.toml
 	$(VENV)/bin/pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --no-header -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 --no-header -o requirements.lock
 
 clean: ## remove generated files (venv, databases, results)
 	rm -rf $(VENV) var results .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# --- benchmarks (loadtests/) ---------------------------------------------------------------
+BENCH := $(PY) -m loadtests.bench
+
+.PHONY: bench bench-smoke ui
+
+bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full for all), write results/<ts>/report.html
+	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
+	$(BENCH) --profile $(or $(PROFILE),quick) $(ARGS)
+
+bench-smoke: install ## a <= 60 s benchmark of two servers; asserts the pipeline, never a speed
+	$(PY) -m pytest -p no:cacheprovider loadtests/test_bench_smoke.py -q
+
+ui: install ## Locust's web UI (http://127.0.0.1:8089) against a running server: make ui URL=http://127.0.0.1:8002
+	$(PY) -m loadtests.ui $(or $(URL),http://127.0.0.1:8002)

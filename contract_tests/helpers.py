@@ -1,7 +1,8 @@
-"""Small helpers the contract tests share: unique users, tokens, products."""
+"""Small helpers the contract tests share: unique users, tokens, products, pages."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -9,10 +10,19 @@ from typing import Any
 import httpx
 
 PASSWORD = "correct-horse-battery"
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+USER_FIELDS = {"id", "email", "name", "role", "created_at"}
+PRODUCT_FIELDS = {"id", "name", "description", "price_cents", "stock", "created_at", "updated_at"}
+ORDER_FIELDS = {"id", "user_id", "status", "items", "total_cents", "created_at", "updated_at"}
 
 
 def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def unique_tag() -> str:
+    """A string no other test's product name contains: filter lists with `q=<tag>`."""
+    return f"tag{uuid.uuid4().hex[:16]}"
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -50,6 +60,14 @@ def new_customer(client: httpx.Client, name: str = "Test Customer") -> Account:
     return Account(response.json(), email, PASSWORD, token_for(client, email, PASSWORD))
 
 
+def new_admin(client: httpx.Client, admin: Account) -> Account:
+    """A second admin (a fresh customer promoted), for tests that deactivate or demote one."""
+    account = new_customer(client, name="Second Admin")
+    response = client.patch(f"/v1/users/{account.id}", json={"role": "admin"}, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    return Account(response.json(), account.email, account.password, account.token)
+
+
 def new_product(client: httpx.Client, admin: Account, **fields: Any) -> dict[str, Any]:
     body = {"name": f"Product {uuid.uuid4().hex[:8]}", "price_cents": 1000, "stock": 100, **fields}
     response = client.post("/v1/products", json=body, headers=admin.headers)
@@ -65,6 +83,51 @@ def new_order(client: httpx.Client, buyer: Account, items: list[dict[str, int]])
     return order
 
 
+def product_state(client: httpx.Client, product_id: int) -> tuple[int, str]:
+    """(stock, ETag) of a product as the public read shows it."""
+    response = client.get(f"/v1/products/{product_id}")
+    assert response.status_code == 200, response.text
+    stock: int = response.json()["stock"]
+    return stock, response.headers["ETag"]
+
+
+def walk(
+    client: httpx.Client,
+    path: str,
+    params: dict[str, str | int] | None = None,
+    headers: dict[str, str] | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Every item of a list, following `next_cursor` until it is null."""
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(10_000):
+        query: dict[str, str | int] = {**(params or {}), "limit": limit}
+        if cursor is not None:
+            query["cursor"] = cursor
+        response = client.get(path, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert set(page) == {"items", "next_cursor"}, page
+        assert len(page["items"]) <= limit
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+        assert isinstance(cursor, str) and cursor
+        assert page["items"], "a non-null next_cursor promises further items"
+    raise AssertionError(f"{path} never returned next_cursor null")
+
+
+def location_path(response: httpx.Response) -> str:
+    """The path a `Location` header names (relative or absolute)."""
+    return response.url.join(response.headers["Location"]).path
+
+
+def assert_timestamp(value: object) -> None:
+    assert isinstance(value, str) and TIMESTAMP.match(value), value
+
+
 def assert_error(response: httpx.Response, status: int, code: str, fields: set[str] | None = None) -> None:
     """The contract's error format: status, code, a message, and details only where expected."""
     assert response.status_code == status, response.text
@@ -73,7 +136,14 @@ def assert_error(response: httpx.Response, status: int, code: str, fields: set[s
     assert body["error"] == code, body
     assert isinstance(body["message"], str) and body["message"]
     if fields is None:
-        assert "details" not in body or code == "insufficient_stock", body
+        assert set(body) == {"error", "message"}, body
     else:
         assert {detail["field"] for detail in body["details"]} == fields, body
+        assert all(isinstance(detail["message"], str) and detail["message"] for detail in body["details"])
         assert set(body) == {"error", "message", "details"}
+    if status == 401:
+        assert response.headers.get("WWW-Authenticate", "").startswith("Bearer"), response.headers
+
+
+def assert_unauthorized(response: httpx.Response) -> None:
+    assert_error(response, 401, "unauthorized")

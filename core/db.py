@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import ServiceUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Enough pooled connections for FastAPI's 40 threadpool workers: an overflow connection is
+# closed when returned, and opening one (with its PRAGMAs) costs more than the query.
+SQLITE_POOL_SIZE = 40
 
 
 def make_engine(database_url: str, pool_size: int = 10) -> Engine:
@@ -27,7 +30,12 @@ def make_engine(database_url: str, pool_size: int = 10) -> Engine:
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False},
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_POOL_SIZE,
+    )
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
@@ -75,13 +83,15 @@ class Database:
     def _transaction(self, *, write: bool) -> Iterator[Session]:
         session = self._sessions()
         try:
-            try:
-                session.connection(execution_options={"write": write})
-            except exc.OperationalError as error:
-                raise ServiceUnavailable() from error
+            if write:
+                session.connection(execution_options={"write": True})
             yield session
             if write:
                 session.commit()
+        except exc.OperationalError as error:
+            # The database is down, unreachable or locked past the busy timeout.
+            session.rollback()
+            raise ServiceUnavailable() from error
         except BaseException:
             session.rollback()
             raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
+import secrets
 from email.message import Message
 from typing import Any
 
@@ -23,7 +23,7 @@ def request_id(incoming: str | None) -> str:
     """The caller's X-Request-ID when well-formed, else a fresh one."""
     if incoming and _REQUEST_ID.match(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def security_headers(path: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from core.ids import ID_PATTERN, MAX_ID
 from core.runtime import Runtime
 from core.schemas import ErrorBody
 from core.services import users
-from core.web import parse_json_body
+from core.web import BODY_METHODS, parse_json_body
 
 
 class IdConvertor(Convertor[int]):
@@ -38,7 +38,8 @@ register_url_convertor("id", IdConvertor())
 bearer_scheme = HTTPBearer(bearerFormat="JWT", auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI would run a plain def in the threadpool, a costly hop for a lookup.
     rt: Runtime = request.app.state.runtime
     return rt
 
@@ -76,14 +77,18 @@ class ContractRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def checked_handler(request: Request) -> Response:
-            rt = get_runtime(request)
-            body = await request.body()
-            parsed = parse_json_body(
-                request.method, request.headers.get("content-type"), body, rt.settings.max_body_bytes
-            )
-            if parsed is not None:
-                # Starlette caches the parsed body here; FastAPI then reads it instead of parsing again.
-                request._json = parsed
+            headers = request.headers
+            if (
+                request.method in BODY_METHODS
+                or "content-length" in headers
+                or "transfer-encoding" in headers
+            ):
+                body = await request.body()
+                max_bytes = request.app.state.runtime.settings.max_body_bytes
+                parsed = parse_json_body(request.method, headers.get("content-type"), body, max_bytes)
+                if parsed is not None:
+                    # Starlette caches the parsed body here; FastAPI then reads it instead of parsing again.
+                    request._json = parsed
             return await handler(request)
 
         return checked_handler

@@ -1,0 +1,1 @@
+"""Locust scenarios, the benchmark runner (`make bench`) and its report."""
