@@ -42,12 +42,14 @@ def server_command(front_end: str, port: int, workers: int = 2, threads: int = 4
     raise ValueError(f"unknown front end {front_end!r}")
 
 
-def wait_healthy(base_url: str, timeout: float = 30.0, alive: Callable[[], bool] = lambda: True) -> bool:
-    """Poll GET /health until it answers 200; False on timeout or when `alive()` turns false."""
+def wait_healthy(
+    base_url: str, timeout: float = 30.0, alive: Callable[[], bool] = lambda: True, path: str = "/health"
+) -> bool:
+    """Poll GET `path` until it answers 200; False on timeout or when `alive()` turns false."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and alive():
         try:
-            if httpx.get(f"{base_url}/health", timeout=1.0).status_code == 200:
+            if httpx.get(f"{base_url}{path}", timeout=1.0).status_code == 200:
                 return True
         except httpx.HTTPError:
             pass
@@ -80,8 +82,8 @@ class ServerProcess:
     def is_running(self) -> bool:
         return self.process.poll() is None
 
-    def wait_healthy(self, base_url: str, timeout: float = 30.0) -> None:
-        if not wait_healthy(base_url, timeout, self.is_running):
+    def wait_healthy(self, base_url: str, timeout: float = 30.0, path: str = "/health") -> None:
+        if not wait_healthy(base_url, timeout, self.is_running, path):
             raise RuntimeError(f"server did not become healthy ({' '.join(self.command)})")
 
     def stop(self) -> None:

@@ -406,65 +406,65 @@ class Runner:
         bar: Any,
     ) -> None:
         label = f"{config.name}-{kind}"
+        cell_runs = len(scenarios) * (self.profile.trials + 1)
+        if config.name in self.refused:
+            progress.advance(bar, cell_runs)
+            return
+        progress.update(bar, description=f"{label}: starting")
+        with (
+            databases.copy(label.replace("-", "_")) as database_url,
+            self.serve(config, kind, database_url) as running,
+        ):
+            server, base_url, command = running
+            fixture_path = self.out / f"fixture-{label}.json"
+            if kind == "implementation":
+                progress.update(bar, description=f"{label}: verifying")
+                fixture = build_fixture(base_url, spec, fixture_path)
+                failures = verify.verify(base_url, fixture, expected_product(database_url))
+                if failures:
+                    self.refused[config.name] = failures
+                    progress.advance(bar, cell_runs)
+                    return
+            else:
+                build_fixture_offline(spec, fixture_path)
+            for scenario in scenarios:
+                cell = Cell(config.name, config.front_end, kind, scenario, command, [])
+                progress.update(bar, description=f"{label}: {scenario} warm-up")
+                self.locust(base_url, scenario, self.profile.warmup_seconds, fixture_path, None, server)
+                progress.advance(bar)
+                for trial in range(1, self.profile.trials + 1):
+                    progress.update(
+                        bar, description=f"{label}: {scenario} trial {trial}/{self.profile.trials}"
+                    )
+                    prefix = self.out / "raw" / label / f"{scenario}-trial{trial}"
+                    prefix.parent.mkdir(parents=True, exist_ok=True)
+                    result, cell.locust_command = self.locust(
+                        base_url, scenario, self.profile.trial_seconds, fixture_path, prefix, server
+                    )
+                    assert result is not None
+                    cell.trials.append(result)
+                    progress.advance(bar)
+                cell.flags = flags_for(cell)
+                self.cells.append(cell)
+
+    @contextmanager
+    def serve(
+        self, config: ServerConfig, kind: str, database_url: str
+    ) -> Iterator[tuple[ServerProcess, str, list[str]]]:
+        """Start the server pinned to the server CPUs; yield it, its URL and its command line."""
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         command = config.argv(self.target(config.front_end, kind), port)
         pinned = ["taskset", "-c", ",".join(map(str, self.server_cpus)), *command]
-        with databases.copy(label.replace("-", "_")) as database_url:
-            server = ServerProcess(
-                pinned, {**BENCH_SERVER_ENV, "DATABASE_URL": database_url}, log_path=self.out / f"{label}.log"
+        log = self.out / f"{config.name}-{kind}.log"
+        server = ServerProcess(pinned, {**BENCH_SERVER_ENV, "DATABASE_URL": database_url}, log_path=log)
+        try:
+            server.wait_healthy(
+                base_url, timeout=60, path="/health" if kind == "implementation" else "/hello"
             )
-            try:
-                progress.update(bar, description=f"{label}: starting")
-                if kind == "implementation":
-                    server.wait_healthy(base_url, timeout=60)
-                else:
-                    self._wait_floor(server, base_url)
-                fixture_path = self.out / f"fixture-{label}.json"
-                if kind == "implementation":
-                    progress.update(bar, description=f"{label}: verifying")
-                    fixture = build_fixture(base_url, spec, fixture_path)
-                    failures = verify.verify(base_url, fixture, expected_product(database_url))
-                    if failures:
-                        self.refused[config.name] = failures
-                        progress.advance(bar, len(scenarios) * (self.profile.trials + 1))
-                        return
-                else:
-                    if config.name in self.refused:
-                        return
-                    build_fixture_offline(spec, fixture_path)
-                for scenario in scenarios:
-                    cell = Cell(config.name, config.front_end, kind, scenario, command, [])
-                    progress.update(bar, description=f"{label}: {scenario} warm-up")
-                    self.locust(base_url, scenario, self.profile.warmup_seconds, fixture_path, None, server)
-                    progress.advance(bar)
-                    for trial in range(1, self.profile.trials + 1):
-                        progress.update(
-                            bar, description=f"{label}: {scenario} trial {trial}/{self.profile.trials}"
-                        )
-                        prefix = self.out / "raw" / label / f"{scenario}-trial{trial}"
-                        prefix.parent.mkdir(parents=True, exist_ok=True)
-                        result, cell.locust_command = self.locust(
-                            base_url, scenario, self.profile.trial_seconds, fixture_path, prefix, server
-                        )
-                        assert result is not None
-                        cell.trials.append(result)
-                        progress.advance(bar)
-                    cell.flags = flags_for(cell)
-                    self.cells.append(cell)
-            finally:
-                server.stop()
-
-    def _wait_floor(self, server: ServerProcess, base_url: str) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and server.is_running():
-            try:
-                if httpx.get(f"{base_url}/hello", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"floor server did not start: {' '.join(server.command)}")
+            yield server, base_url, command
+        finally:
+            server.stop()
 
     def locust(
         self,
@@ -655,7 +655,7 @@ def flags_for(cell: Cell) -> list[str]:
     return flags
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="make bench ARGS=...", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -685,8 +685,11 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL server URL to benchmark on instead of SQLite",
     )
     parser.add_argument("--out", help="output folder (default results/<timestamp>)")
-    args = parser.parse_args(argv)
-    return Runner(args).run()
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return Runner(parse_args(argv)).run()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,89 @@
+"""`make bench-crosscheck`: the same endpoint, the same server, two load generators.
+
+wrk (C, event loop) and Locust (Python, gevent) each hit one endpoint of one pinned server
+for the same time with the same number of connections. If Locust reports much less than wrk,
+Locust's numbers for that endpoint measure Locust; the ratio says how much.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from loadtests import bench
+from loadtests.seed import SeedSpec
+
+PATHS = {"health": "/health", "product_by_id": "/v1/products/{id}"}
+# wrk picks a random product id per request, as the Locust scenario does.
+RANDOM_PRODUCT_LUA = """
+request = function()
+  return wrk.format("GET", "/v1/products/" .. math.random(1, {products}))
+end
+"""
+
+
+def run_wrk(base_url: str, scenario: str, seconds: int, connections: int, cpus: str, script: Path) -> float:
+    command = ["taskset", "-c", cpus, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
+    if scenario == "product_by_id":
+        command += ["-s", str(script), base_url]  # the script picks the path
+    else:
+        command.append(base_url + PATHS[scenario])
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if not match:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    return float(match[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--server", default="fastapi-uvicorn", help="a server of loadtests/servers.toml")
+    parser.add_argument("--scenario", choices=sorted(PATHS), default="health")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections = Locust users")
+    parser.add_argument("--out", default="results/crosscheck")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (make bench-crosscheck installs it with apt-get)", file=sys.stderr)
+        return 2
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    spec = SeedSpec()
+    runner = bench.Runner(
+        bench.parse_args(["--servers", args.server, "--users", str(args.connections), "--out", str(out)])
+    )
+    config = runner.servers[0]
+    script = out / "random_product.lua"
+    script.write_text(RANDOM_PRODUCT_LUA.format(products=spec.products))
+    generator_cpus = ",".join(map(str, runner.generator_cpus))
+    with ExitStack() as stack:
+        databases = bench.SeededDatabases("sqlite", out / "databases", spec, stack)
+        database_url = stack.enter_context(databases.copy("crosscheck"))
+        server, base_url, _ = stack.enter_context(runner.serve(config, "implementation", database_url))
+        fixture = out / "fixture.json"
+        bench.build_fixture(base_url, spec, fixture)
+        wrk_rps = run_wrk(base_url, args.scenario, args.seconds, args.connections, generator_cpus, script)
+        bench.wait_idle(server.process.pid)
+        trial, _ = runner.locust(base_url, args.scenario, args.seconds, fixture, out / "locust", server)
+    assert trial is not None
+    shutil.rmtree(out / "databases", ignore_errors=True)
+    print(
+        f"server {config.name}, GET {PATHS[args.scenario]}, "
+        f"{args.connections} connections, {args.seconds} s each"
+    )
+    print(f"  wrk:    {wrk_rps:8.0f} req/s")
+    print(f"  Locust: {trial.rps:8.0f} req/s  (Locust CPU peak {trial.generator_cpu_peak:.0f}%)")
+    print(
+        f"  wrk ÷ Locust = {wrk_rps / trial.rps:.2f}: above 1, part of Locust's number is Locust's own limit"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
