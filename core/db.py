@@ -8,7 +8,7 @@ both decrement it. PostgreSQL writes lock the rows they change (SELECT ... FOR U
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,16 +68,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        with self._transaction(write=False) as session:
-            yield session
+    def read(self) -> AbstractContextManager[Session]:
+        return self._transaction(write=False)
 
-    @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self) -> AbstractContextManager[Session]:
         """A transaction that commits when the block ends normally and rolls back on any error."""
-        with self._transaction(write=True) as session:
-            yield session
+        return self._transaction(write=True)
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Session]:

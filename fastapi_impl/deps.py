@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
+from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
 from core import openapi
@@ -92,6 +93,13 @@ class ContractRoute(APIRoute):
             return await handler(request)
 
         return checked_handler
+
+
+def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The core's already-validated model as JSON. Returning a model instead would make FastAPI
+    validate it again against `response_model`, in one more threadpool hop for a sync endpoint
+    (about 15% of a product read); the route's `response_model` still documents it."""
+    return Response(model.model_dump_json(), status, headers, media_type="application/json")
 
 
 def documented_responses(operation_id: str) -> dict[int | str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from core.services import users
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 EXTENSION_KEY = "shop"
+REQUEST_ID_KEY = "shop.request_id"  # set in the WSGI environ by RequestContextMiddleware
 
 
 def runtime() -> Runtime:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from core.errors import (
@@ -19,6 +19,7 @@ from core.errors import (
     internal_error_body,
 )
 from core.logs import log_unexpected_error
+from flask_impl.deps import REQUEST_ID_KEY
 
 # What Werkzeug raises itself (routing, body limit); anything else from it is a 500 for us.
 WERKZEUG_ERRORS: dict[int, type[DomainError]] = {
@@ -48,7 +49,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_unexpected_error(error: Exception) -> Response:
-    log_unexpected_error(error, request.method, request.path, g.get("request_id", "-"))
+    log_unexpected_error(error, request.method, request.path, request.environ.get(REQUEST_ID_KEY, "-"))
     return json_error(500, internal_error_body())
 
 

@@ -6,18 +6,17 @@ from fastapi import APIRouter, Response
 
 from core.schemas import TokenPublic, TokenRequest, UserPublic, UserRegister
 from core.services import users
-from fastapi_impl.deps import ContractRoute, RuntimeDep
+from fastapi_impl.deps import ContractRoute, RuntimeDep, json_response
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], route_class=ContractRoute)
 
 
-@router.post("/register", status_code=201)
-def register_user(data: UserRegister, rt: RuntimeDep, response: Response) -> UserPublic:
+@router.post("/register", status_code=201, response_model=UserPublic)
+def register_user(data: UserRegister, rt: RuntimeDep) -> Response:
     user = users.register_user(data, db=rt.db, passwords=rt.passwords)
-    response.headers["Location"] = f"/v1/users/{user.id}"
-    return user
+    return json_response(user, 201, {"Location": f"/v1/users/{user.id}"})
 
 
-@router.post("/token")
-def issue_token(data: TokenRequest, rt: RuntimeDep) -> TokenPublic:
-    return users.issue_token(data, db=rt.db, passwords=rt.passwords, tokens=rt.tokens)
+@router.post("/token", response_model=TokenPublic)
+def issue_token(data: TokenRequest, rt: RuntimeDep) -> Response:
+    return json_response(users.issue_token(data, db=rt.db, passwords=rt.passwords, tokens=rt.tokens))

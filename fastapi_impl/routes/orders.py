@@ -8,38 +8,34 @@ from fastapi import APIRouter, Header, Query, Response
 
 from core.schemas import IdempotencyKey, OrderCreate, OrderPublic, OrderQuery, OrderStatusUpdate, Page
 from core.services import orders
-from fastapi_impl.deps import ContractRoute, PathId, PrincipalDep, RuntimeDep
+from fastapi_impl.deps import ContractRoute, PathId, PrincipalDep, RuntimeDep, json_response
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=ContractRoute)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=OrderPublic)
 def place_order(
     data: OrderCreate,
     actor: PrincipalDep,
     rt: RuntimeDep,
-    response: Response,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
-) -> OrderPublic:
+) -> Response:
     order = orders.place_order(data, db=rt.db, actor=actor, idempotency_key=idempotency_key)
-    response.headers["Location"] = f"/v1/orders/{order.id}"
-    return order
+    return json_response(order, 201, {"Location": f"/v1/orders/{order.id}"})
 
 
-@router.get("")
-def list_orders(
-    query: Annotated[OrderQuery, Query()], actor: PrincipalDep, rt: RuntimeDep
-) -> Page[OrderPublic]:
-    return orders.list_orders(query, db=rt.db, actor=actor)
+@router.get("", response_model=Page[OrderPublic])
+def list_orders(query: Annotated[OrderQuery, Query()], actor: PrincipalDep, rt: RuntimeDep) -> Response:
+    return json_response(orders.list_orders(query, db=rt.db, actor=actor))
 
 
-@router.get("/{order_id:id}")
-def read_order(order_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> OrderPublic:
-    return orders.read_order(order_id, db=rt.db, actor=actor)
+@router.get("/{order_id:id}", response_model=OrderPublic)
+def read_order(order_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> Response:
+    return json_response(orders.read_order(order_id, db=rt.db, actor=actor))
 
 
-@router.patch("/{order_id:id}")
+@router.patch("/{order_id:id}", response_model=OrderPublic)
 def change_order_status(
     order_id: PathId, data: OrderStatusUpdate, actor: PrincipalDep, rt: RuntimeDep
-) -> OrderPublic:
-    return orders.change_order_status(order_id, data, db=rt.db, actor=actor)
+) -> Response:
+    return json_response(orders.change_order_status(order_id, data, db=rt.db, actor=actor))

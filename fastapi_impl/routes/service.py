@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from core.schemas import Status
-from fastapi_impl.deps import ContractRoute, RuntimeDep
+from fastapi_impl.deps import ContractRoute, RuntimeDep, json_response
 
 router = APIRouter(tags=["service"], route_class=ContractRoute)
 
 
-@router.get("/health")
-async def health() -> Status:
+@router.get("/health", response_model=Status)
+async def health() -> Response:
     # async: touches no database, so it needs no threadpool.
-    return Status()
+    return json_response(Status())
 
 
-@router.get("/ready")
-def ready(rt: RuntimeDep) -> Status:
+@router.get("/ready", response_model=Status)
+def ready(rt: RuntimeDep) -> Response:
     rt.db.ping()
-    return Status()
+    return json_response(Status())

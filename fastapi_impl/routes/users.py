@@ -8,29 +8,29 @@ from fastapi import APIRouter, Query, Response
 
 from core.schemas import Page, PageQuery, UserPublic, UserUpdate
 from core.services import users
-from fastapi_impl.deps import AdminDep, ContractRoute, PathId, PrincipalDep, RuntimeDep
+from fastapi_impl.deps import AdminDep, ContractRoute, PathId, PrincipalDep, RuntimeDep, json_response
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=ContractRoute)
 
 
-@router.get("/me")
-def read_me(actor: PrincipalDep, rt: RuntimeDep) -> UserPublic:
-    return users.read_user(actor.user_id, db=rt.db, actor=actor)
+@router.get("/me", response_model=UserPublic)
+def read_me(actor: PrincipalDep, rt: RuntimeDep) -> Response:
+    return json_response(users.read_user(actor.user_id, db=rt.db, actor=actor))
 
 
-@router.get("")
-def list_users(_: AdminDep, query: Annotated[PageQuery, Query()], rt: RuntimeDep) -> Page[UserPublic]:
-    return users.list_users(query, db=rt.db)
+@router.get("", response_model=Page[UserPublic])
+def list_users(_: AdminDep, query: Annotated[PageQuery, Query()], rt: RuntimeDep) -> Response:
+    return json_response(users.list_users(query, db=rt.db))
 
 
-@router.get("/{user_id:id}")
-def read_user(user_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> UserPublic:
-    return users.read_user(user_id, db=rt.db, actor=actor)
+@router.get("/{user_id:id}", response_model=UserPublic)
+def read_user(user_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> Response:
+    return json_response(users.read_user(user_id, db=rt.db, actor=actor))
 
 
-@router.patch("/{user_id:id}")
-def update_user(user_id: PathId, data: UserUpdate, actor: PrincipalDep, rt: RuntimeDep) -> UserPublic:
-    return users.update_user(user_id, data, db=rt.db, actor=actor, passwords=rt.passwords)
+@router.patch("/{user_id:id}", response_model=UserPublic)
+def update_user(user_id: PathId, data: UserUpdate, actor: PrincipalDep, rt: RuntimeDep) -> Response:
+    return json_response(users.update_user(user_id, data, db=rt.db, actor=actor, passwords=rt.passwords))
 
 
 @router.delete("/{user_id:id}", status_code=204, response_class=Response)
