@@ -18,8 +18,7 @@ FLAG_LETTERS = {"generator-bound": "G", "not saturated": "U", "errors": "E"}
 def percent(value: dict[str, Any] | None) -> str:
     if not value:
         return "–"
-    verdict = "met" if value["met"] else "MISSED"
-    return f"{value['percent']:.0f}% (target {value['target']:.0f}%: {verdict})"
+    return f"{value['percent']:.0f}% (target {value['target']:.0f}%: {value['verdict']})"
 
 
 def cell_text(cell: dict[str, Any]) -> str:
@@ -80,15 +79,23 @@ def floor_percentages(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
             floor = by_key.get((server, "floor", floor_scenario))
             if ours and floor and floor["median_rps"]:
                 share = ours["median_rps"] / floor["median_rps"]
+                flags = sorted(set(ours["flags"]) | set(floor["flags"]))
                 row[scenario] = {
                     "percent": 100 * share,
                     "target": 100 * target,
-                    "met": share >= target,
-                    "flags": sorted(set(ours["flags"]) | set(floor["flags"])),
+                    "verdict": floor_verdict(share >= target, flags),
+                    "flags": flags,
                 }
         if len(row) > 1:
             rows.append(row)
     return rows
+
+
+def floor_verdict(met: bool, flags: list[str]) -> str:
+    """A flagged cell measured the generator, an idle server or failures, not our code's cost."""
+    if flags:
+        return f"inconclusive: {', '.join(flags)}"
+    return "met" if met else "MISSED"
 
 
 # --- Markdown --------------------------------------------------------------------------------
