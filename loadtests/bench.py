@@ -488,6 +488,8 @@ class Runner:
             command += ["--csv", str(csv_prefix), "--csv-full-history", "--json-file", str(csv_prefix)]
         command.append(USER_CLASSES[scenario])
         env = {**os.environ, "BENCH_FIXTURE": str(fixture_path), "PYTHONPATH": str(REPO_ROOT)}
+        if csv_prefix is not None:
+            env["BENCH_TIMELINE"] = f"{csv_prefix}_timeline"
         generator = psutil.Popen(
             command, env=env, stdout=psutil.subprocess.DEVNULL, stderr=psutil.subprocess.PIPE
         )
@@ -627,21 +629,10 @@ def read_final_stats(path: Path) -> dict[str, float]:
         "rps": requests / (end - start) if end > start else 0.0,
         "requests": requests,
         "failures": sum(e["num_failures"] for e in entries),
-        "p50": percentile(histogram, 0.50),
-        "p90": percentile(histogram, 0.90),
-        "p99": percentile(histogram, 0.99),
+        "p50": report.percentile(histogram, 0.50),
+        "p90": report.percentile(histogram, 0.90),
+        "p99": report.percentile(histogram, 0.99),
     }
-
-
-def percentile(histogram: dict[float, int], fraction: float) -> float:
-    """The smallest bucket that covers `fraction` of the requests (as Locust computes it)."""
-    total = sum(histogram.values())
-    seen = 0
-    for millis in sorted(histogram):
-        seen += histogram[millis]
-        if seen >= fraction * total:
-            return millis
-    return 0.0
 
 
 def flags_for(cell: Cell) -> list[str]:

@@ -3,6 +3,10 @@
 Every user is FastHttpUser with no wait time: a closed loop that asks as fast as the server
 answers. Test data (tokens, credentials, cursors, id ranges) comes from the JSON file named by
 BENCH_FIXTURE, prepared by the runner before the measured window.
+
+With BENCH_TIMELINE set, each Locust process also writes the response times of every second
+(a histogram) to `<BENCH_TIMELINE>-<pid>.json` when it quits: Locust's own history CSV computes
+its "current" percentiles over a 10 s window and reports 0 in short trials.
 """
 
 from __future__ import annotations
@@ -10,14 +14,41 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, events, task
 
 FIXTURE: dict[str, Any] = (
     json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text()) if "BENCH_FIXTURE" in os.environ else {}
 )
+
+
+TIMELINE_PATH = os.environ.get("BENCH_TIMELINE")
+# second -> response time bucket (ms) -> count
+timeline: defaultdict[int, Counter[float]] = defaultdict(Counter)
+
+
+def latency_bucket(milliseconds: float) -> float:
+    """Two significant digits' worth of resolution, like Locust's own histogram."""
+    return round(milliseconds, 1) if milliseconds < 10 else float(round(milliseconds))
+
+
+def record_latency(response_time: float, **_: Any) -> None:
+    timeline[int(time.time())][latency_bucket(response_time)] += 1
+
+
+def write_timeline(**_: Any) -> None:
+    if timeline:
+        histograms = {second: dict(counts) for second, counts in sorted(timeline.items())}
+        Path(f"{TIMELINE_PATH}-{os.getpid()}.json").write_text(json.dumps(histograms))
+
+
+if TIMELINE_PATH:
+    events.request.add_listener(record_latency)
+    events.quitting.add_listener(write_timeline)
 
 
 class Shopper(FastHttpUser):

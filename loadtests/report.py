@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import json
@@ -277,11 +276,15 @@ def _charts(results: dict[str, Any], out: Path | None) -> dict[str, str]:
             for server in servers:
                 cell = by_key.get((server, *key))
                 if cell:
-                    seconds, p50 = _latency_series(out, cell)
-                    axis.plot(seconds, p50, label=server, color=colors[server], linewidth=1)
+                    seconds, p50, p99 = latency_series(out, cell)
+                    axis.plot(seconds, p50, label=f"{server} p50", color=colors[server], linewidth=1)
+                    axis.plot(
+                        seconds, p99, label=f"{server} p99", color=colors[server], linewidth=1, linestyle="--"
+                    )
             axis.set_title(key[1], fontsize=9)
             axis.set_xlabel("seconds (trials back to back)", fontsize=7)
-            axis.set_ylabel("p50 ms", fontsize=7)
+            axis.set_ylabel("ms", fontsize=7)
+            axis.set_yscale("log")
             axis.grid(alpha=0.3)
         for axis in list(axes.flat)[len(implementation) :]:
             axis.axis("off")
@@ -291,28 +294,40 @@ def _charts(results: dict[str, Any], out: Path | None) -> dict[str, str]:
     return charts
 
 
-def _latency_series(out: Path, cell: dict[str, Any]) -> tuple[list[float], list[float]]:
-    """Per-second p50 from Locust's history CSVs, trials concatenated."""
+def latency_series(out: Path, cell: dict[str, Any]) -> tuple[list[float], list[float], list[float]]:
+    """Per-second p50 and p99 from the locustfile's timelines (one per Locust process), trials
+    back to back."""
     seconds: list[float] = []
     p50: list[float] = []
+    p99: list[float] = []
     offset = 0.0
     for trial in cell["trials"]:
-        path = out / f"{trial['csv_prefix']}_stats_history.csv"
-        if not path.exists():
+        per_second: dict[int, dict[float, int]] = {}
+        for path in out.glob(f"{trial['csv_prefix']}_timeline-*.json"):
+            for second, histogram in json.loads(path.read_text()).items():
+                merged = per_second.setdefault(int(second), {})
+                for millis, count in histogram.items():
+                    merged[float(millis)] = merged.get(float(millis), 0) + count
+        if not per_second:
             continue
-        rows = [
-            r
-            for r in csv.DictReader(path.open())
-            if r["Name"] == "Aggregated" and r["50%"] not in ("N/A", "")
-        ]
-        if not rows:
-            continue
-        start = float(rows[0]["Timestamp"])
-        for row in rows:
-            seconds.append(offset + float(row["Timestamp"]) - start)
-            p50.append(float(row["50%"]))
+        start = min(per_second)
+        for second in sorted(per_second):
+            seconds.append(offset + second - start)
+            p50.append(percentile(per_second[second], 0.50))
+            p99.append(percentile(per_second[second], 0.99))
         offset = seconds[-1] + 1
-    return seconds, p50
+    return seconds, p50, p99
+
+
+def percentile(histogram: dict[float, int], fraction: float) -> float:
+    """The smallest bucket that covers `fraction` of the requests (as Locust computes it)."""
+    total = sum(histogram.values())
+    seen = 0
+    for millis in sorted(histogram):
+        seen += histogram[millis]
+        if seen >= fraction * total:
+            return millis
+    return 0.0
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -408,7 +423,7 @@ Absolute numbers are noisy; compare ratios within one run. <span class="flag">ge
 with plain SQLAlchemy. Targets: health ≥ 85% of hello, product_by_id ≥ 80% of read-by-id.</p>
 {_table(["server", "health ÷ floor hello", "product_by_id ÷ floor read-by-id"], floor_rows)}
 <h2>Latency</h2>{charts["latency"]}
-{("<h2>Latency over time (p50 per second)</h2>" + charts["over_time"]) if "over_time" in charts else ""}
+{("<h2>Latency over time (p50 solid, p99 dashed, per second)</h2>" + charts["over_time"]) if "over_time" in charts else ""}
 <h2>Server CPU and memory</h2>{charts["resources"]}
 <h2>Errors</h2>
 {_table(["server", "scenario", "failures", "requests"], error_rows) if error_rows else "<p>No failed requests.</p>"}

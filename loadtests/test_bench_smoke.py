@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import bench
+from loadtests import bench, report
 
 
 def test_smoke_profile_measures_both_front_ends_without_failures(tmp_path: Path) -> None:
@@ -26,10 +26,12 @@ def test_smoke_profile_measures_both_front_ends_without_failures(tmp_path: Path)
         assert cell["command"] and cell["locust_command"]
         for trial in cell["trials"]:
             assert (tmp_path / f"{trial['csv_prefix']}_stats_history.csv").exists()
+        seconds, p50, p99 = report.latency_series(tmp_path, cell)
+        assert seconds and all(0 < low <= high for low, high in zip(p50, p99, strict=True))
     assert results["ratios"] and results["packages"]["locust"] != "not installed"
-    report = (tmp_path / "report.html").read_text()
-    assert "data:image/png;base64," in report
-    assert 'src="http' not in report and 'href="http' not in report, "the report must not load anything"
+    report_html = (tmp_path / "report.html").read_text()
+    assert "data:image/png;base64," in report_html
+    assert 'src="http' not in report_html and 'href="http' not in report_html, "it must load nothing"
     assert "| product_by_id |" in (tmp_path / "summary.md").read_text()
 
 
