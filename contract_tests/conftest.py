@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract_tests.helpers import Account, bearer, new_customer, token_for
+from contract_tests.helpers import Account, login, new_customer
 from core.settings import settings_from
 from devtools.databases import fresh_database, postgres_unavailable_reason
 from devtools.servers import FRONT_ENDS, ServerProcess, free_port, server_command, wait_healthy
@@ -119,7 +119,7 @@ class Targets:
         workdir = self._tmp.mktemp(name)
         env = server_env(self._stack.enter_context(fresh_database(database, workdir, name)))
         if config.getoption("mode") == "live":
-            base_url = _start_live(self._stack, name, env, workdir)
+            base_url, _ = start_live(self._stack, name, env, workdir)
         else:
             base_url = _start_in_process(self._stack, name, env)
         return Target(name, base_url, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, OLD_JWT_SECRET)
@@ -137,13 +137,14 @@ def target(request: pytest.FixtureRequest, targets: Targets) -> Target:
     return targets.get(request.param)
 
 
-def _start_live(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> str:
+def start_live(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> tuple[str, ServerProcess]:
+    """The production command line of `name`, logging to workdir/server.log; its base URL."""
     port = free_port()
     server = ServerProcess(server_command(name, port), env, log_path=workdir / "server.log")
     stack.callback(server.stop)
     base_url = f"http://127.0.0.1:{port}"
     server.wait_healthy(base_url)
-    return base_url
+    return base_url, server
 
 
 def _start_in_process(stack: ExitStack, name: str, env: dict[str, str]) -> str:
@@ -191,10 +192,7 @@ def admin(target: Target) -> Account:
     with httpx.Client(base_url=target.base_url, timeout=30.0, verify=TLS) as http:
         response = http.get("/health")
         assert response.status_code == 200
-        token = token_for(http, target.admin_email, target.admin_password)
-        me = http.get("/v1/users/me", headers=bearer(token))
-        assert me.status_code == 200, me.text
-        return Account(me.json(), target.admin_email, target.admin_password, token)
+        return login(http, target.admin_email, target.admin_password)
 
 
 @pytest.fixture

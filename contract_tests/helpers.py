@@ -1,15 +1,31 @@
-"""Small helpers the contract tests share: unique users, tokens, products, pages."""
+"""Small helpers the contract tests share: unique users, tokens, products, pages, forged tokens."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
+import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import jwt
+import pytest
+
+if TYPE_CHECKING:
+    from contract_tests.conftest import Target
 
 PASSWORD = "correct-horse-battery"
+MAX_ID = 2**63 - 1
+JSON = {"Content-Type": "application/json"}
+# Oversized requests ask for the connection to be closed, so that how a server treats the unread
+# rest of a refused body is tested once (test_connection_is_usable_after_an_oversized_body), not
+# as a side effect of whichever request happens to follow on the same connection.
+CLOSE = {"Connection": "close"}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 USER_FIELDS = {"id", "email", "name", "role", "created_at"}
 PRODUCT_FIELDS = {"id", "name", "description", "price_cents", "stock", "created_at", "updated_at"}
@@ -51,6 +67,14 @@ class Account:
     @property
     def headers(self) -> dict[str, str]:
         return bearer(self.token)
+
+
+def login(client: httpx.Client, email: str, password: str) -> Account:
+    """An existing user's account, as the server shows it at /v1/users/me."""
+    token = token_for(client, email, password)
+    me = client.get("/v1/users/me", headers=bearer(token))
+    assert me.status_code == 200, me.text
+    return Account(me.json(), email, password, token)
 
 
 def new_customer(client: httpx.Client, name: str = "Test Customer") -> Account:
@@ -147,3 +171,64 @@ def assert_error(response: httpx.Response, status: int, code: str, fields: set[s
 
 def assert_unauthorized(response: httpx.Response) -> None:
     assert_error(response, 401, "unauthorized")
+
+
+# --- forged tokens -----------------------------------------------------------------------------
+
+
+def kid_of(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def secret_of(target: Target) -> str:
+    if target.jwt_secret is None:
+        pytest.skip("forging tokens needs the server's JWT secret (not known for an external --base-url)")
+    return target.jwt_secret
+
+
+def claims_for(target: Target, account: Account, **overrides: Any) -> dict[str, Any]:
+    """The claims a token of ours carries; an override of None drops that claim."""
+    now = int(time.time())
+    claims = {
+        "sub": str(account.id),
+        "role": account.user["role"],
+        "iat": now,
+        "exp": now + 900,
+        "iss": target.jwt_issuer,
+        "jti": uuid.uuid4().hex,
+        **overrides,
+    }
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def forge(
+    target: Target,
+    account: Account,
+    *,
+    secret: str | None = None,
+    kid: str | None = "derive",
+    algorithm: str = "HS256",
+    claims: dict[str, Any] | None = None,
+) -> str:
+    """A token for `account`, signed with `secret` (default: the server's) and naming `kid`."""
+    key = secret if secret is not None else secret_of(target)
+    headers = {} if kid is None else {"kid": kid_of(key) if kid == "derive" else kid}
+    return jwt.encode(
+        claims_for(target, account, **(claims or {})), key, algorithm=algorithm, headers=headers
+    )
+
+
+def b64(data: dict[str, Any] | bytes) -> str:
+    """base64url without padding, of bytes or of a JSON object."""
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def hand_signed(header: dict[str, Any], claims: dict[str, Any], secret: str) -> str:
+    """A JWS with any header, signed HMAC-SHA256 by hand (PyJWT refuses to write odd headers)."""
+    signing_input = f"{b64(header)}.{b64(claims)}"
+    return f"{signing_input}.{b64(hmac.digest(secret.encode(), signing_input.encode(), 'sha256'))}"
+
+
+def me(client: httpx.Client, token: str) -> httpx.Response:
+    return client.get("/v1/users/me", headers=bearer(token))

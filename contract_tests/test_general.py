@@ -11,6 +11,9 @@ import pytest
 
 from contract_tests.conftest import TLS, Target
 from contract_tests.helpers import (
+    CLOSE,
+    JSON,
+    MAX_ID,
     PASSWORD,
     Account,
     assert_error,
@@ -21,13 +24,6 @@ from contract_tests.helpers import (
     unique_email,
     unique_tag,
 )
-
-MAX_ID = 2**63 - 1
-JSON = {"Content-Type": "application/json"}
-# Oversized requests ask for the connection to be closed, so that how a server treats the unread
-# rest of a refused body is tested once (test_connection_is_usable_after_an_oversized_body), not
-# as a side effect of whichever request happens to follow on the same connection.
-CLOSE = {"Connection": "close"}
 
 
 def allowed(response: httpx.Response) -> set[str]:
@@ -437,37 +433,66 @@ def test_every_response_gets_a_fresh_request_id_when_none_is_sent(client: httpx.
     assert len(set(ids)) == len(ids)
 
 
-def test_every_response_has_nosniff(client: httpx.Client, admin: Account, customer: Account) -> None:
+def test_every_response_has_nosniff(
+    client: httpx.Client, target: Target, admin: Account, customer: Account
+) -> None:
+    product = new_product(client, admin)
+    path = f"/v1/products/{product['id']}"
+    huge = b"x" * (target.max_body_bytes + 1)
     responses = [
         client.get("/health"),
         client.get("/ready"),
         client.get("/v1/products"),
+        client.get(path, headers={"If-None-Match": '"1"'}),
         client.get("/v1/nope"),
+        client.get(f"/v1/products/{MAX_ID}"),
+        client.get("/v1/products", params={"limit": 0}),
         client.delete("/v1/products"),
         client.post("/v1/products", json={}),
+        client.post("/v1/products", content=huge, headers={**JSON, **CLOSE}),
+        client.post("/v1/products", content=b"{}", headers={"Content-Type": "text/plain"}),
         client.get("/v1/users", headers=customer.headers),
         client.get("/v1/orders", headers=customer.headers),
         client.post("/v1/orders", content=b"{", headers=JSON),
+        client.patch(path, json={"stock": 1}, headers={**admin.headers, "If-Match": '"99"'}),
+        client.post("/v1/auth/register", json={"email": customer.email, "password": PASSWORD, "name": "N"}),
         client.post(
             "/v1/products", json={"name": "Nosniff", "price_cents": 1, "stock": 1}, headers=admin.headers
         ),
+        client.delete(path, headers=admin.headers),
     ]
+    statuses = {response.status_code for response in responses}
+    assert statuses == {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 422}, statuses
     for response in responses:
         assert response.headers.get("X-Content-Type-Options") == "nosniff", (response.request.url, response)
 
 
-def test_auth_and_user_responses_are_not_cached(client: httpx.Client, customer: Account) -> None:
+def test_auth_and_user_responses_are_not_cached(
+    client: httpx.Client, target: Target, customer: Account
+) -> None:
+    huge = b"x" * (target.max_body_bytes + 1)
+    leaving = new_customer(client)
     responses = [
         client.post("/v1/auth/token", json={"email": customer.email, "password": PASSWORD}),
         client.post("/v1/auth/token", json={"email": customer.email, "password": "wrong-password"}),
         client.post("/v1/auth/register", json={"email": unique_email(), "password": PASSWORD, "name": "N"}),
+        client.post("/v1/auth/register", json={"email": customer.email, "password": PASSWORD, "name": "N"}),
         client.post("/v1/auth/register", json={}),
+        client.post("/v1/auth/register", content=b"{", headers=JSON),
+        client.post("/v1/auth/register", content=huge, headers={**JSON, **CLOSE}),
+        client.post("/v1/auth/token", content=b"{}", headers={"Content-Type": "text/plain"}),
+        client.get("/v1/auth/token"),
         client.get("/v1/users/me", headers=customer.headers),
         client.get("/v1/users/me"),
         client.get("/v1/users", headers=customer.headers),
+        client.post("/v1/users"),
         client.get(f"/v1/users/{customer.id}", headers=customer.headers),
+        client.get(f"/v1/users/{MAX_ID}", headers=customer.headers),
         client.patch(f"/v1/users/{customer.id}", json={"name": "Renamed"}, headers=customer.headers),
+        client.delete(f"/v1/users/{leaving.id}", headers=leaving.headers),
     ]
+    statuses = {response.status_code for response in responses}
+    assert statuses == {200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422}, statuses
     for response in responses:
         assert "no-store" in response.headers.get("Cache-Control", ""), (response.request.url, response)
 

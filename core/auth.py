@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,12 +14,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.errors import Unauthorized
-from core.ids import MAX_ID
+from core.ids import ID_PATTERN
 from core.settings import Settings
 
 ALGORITHM = "HS256"
 CLOCK_SKEW_SECONDS = 10
 MAX_TOKEN_CHARS = 4096
+# `sub` as issued: a canonical id. int() alone would also take "01" or non-ASCII digits.
+_SUBJECT = re.compile(ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,6 @@ class Tokens:
         except (jwt.PyJWTError, TypeError, ValueError):
             raise Unauthorized() from None
         subject = claims["sub"]
-        if not isinstance(subject, str) or not subject.isdecimal() or not 0 < int(subject) <= MAX_ID:
+        if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
             raise Unauthorized()
         return int(subject)

@@ -18,10 +18,11 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from core.ids import MAX_ID
+from core.ids import ID_PATTERN, MAX_ID
 from core.web import etag_for
 
 MAX_PRICE_CENTS = 10**12
@@ -34,7 +35,8 @@ DEFAULT_PAGE_SIZE = 20
 
 def _check_email_syntax(value: str) -> str:
     try:
-        validate_email(value, check_deliverability=False)
+        # test_environment: `.test` (reserved for testing, RFC 6761) is valid syntax too.
+        validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
         raise ValueError(f"not a valid email address: {error}") from None
     return value
@@ -48,11 +50,35 @@ Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=320),
     AfterValidator(_check_email_syntax),
+    Field(json_schema_extra={"format": "email"}),
 ]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
-UserName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
+# PostgreSQL text cannot hold U+0000, so no string that is stored or searched for may contain it.
+NO_NUL = r"^[^\x00]*$"
+# What `strip_whitespace` trims: Unicode White_Space (pydantic-core trims as Rust's str::trim).
+# Spelled out because `\s` means something else in each regex engine.
+_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _trimmed_name_schema(max_length: int) -> dict[str, str]:
+    """What a name field accepts (1..max_length characters once trimmed, no NUL) as one pattern:
+    minLength/maxLength would count the whitespace that trimming drops."""
+    edge = rf"[^{_SPACE}\x00]"
+    pattern = rf"^[{_SPACE}]*{edge}(?:[^\x00]{{0,{max_length - 2}}}{edge})?[{_SPACE}]*$"
+    return {"type": "string", "pattern": pattern}
+
+
+UserName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL),
+    WithJsonSchema(_trimmed_name_schema(100)),
+]
+ProductName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL),
+    WithJsonSchema(_trimmed_name_schema(200)),
+]
+Description = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 PriceCents = Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)]
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
 Role = Literal["customer", "admin"]
@@ -61,6 +87,8 @@ Timestamp = Annotated[datetime, PlainSerializer(_rfc3339_utc, return_type=str)]
 IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x20-\x7e]+$")]
 QueryInt = Annotated[int, Field(ge=0, le=MAX_ID)]
 PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Checked by core.pagination.decode_cursor (a 422 naming `cursor`); the schema only documents it.
+Cursor = Annotated[str, WithJsonSchema({"type": "string", "pattern": f"^{ID_PATTERN}$"})]
 
 
 class RequestModel(BaseModel):
@@ -181,11 +209,11 @@ class OrderPublic(ResponseModel):
 
 class PageQuery(BaseModel):
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
-    cursor: str | None = None
+    cursor: Cursor | None = None
 
 
 class ProductQuery(PageQuery):
-    q: Annotated[str, StringConstraints(max_length=200)] = ""
+    q: Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)] = ""
     min_price_cents: QueryInt | None = None
     max_price_cents: QueryInt | None = None
 

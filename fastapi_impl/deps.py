@@ -13,6 +13,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from core import openapi
 from core.auth import Principal
+from core.errors import PayloadTooLarge
 from core.ids import ID_PATTERN, MAX_ID
 from core.runtime import Runtime
 from core.schemas import ErrorBody
@@ -84,8 +85,8 @@ class ContractRoute(APIRoute):
                 or "content-length" in headers
                 or "transfer-encoding" in headers
             ):
-                body = await request.body()
                 max_bytes = request.app.state.runtime.settings.max_body_bytes
+                body = await read_body(request, max_bytes)
                 parsed = parse_json_body(request.method, headers.get("content-type"), body, max_bytes)
                 if parsed is not None:
                     # Starlette caches the parsed body here; FastAPI then reads it instead of parsing again.
@@ -93,6 +94,21 @@ class ContractRoute(APIRoute):
             return await handler(request)
 
         return checked_handler
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The body, read no further than one byte past the limit: uvicorn has no limit of its own,
+    and `request.body()` would buffer a body of any size before its 413."""
+    if int(request.headers.get("content-length", 0)) > max_bytes:
+        raise PayloadTooLarge()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge()
+    # FastAPI reads the body again with request.body(); Starlette caches it here.
+    request._body = bytes(body)
+    return request._body
 
 
 def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:

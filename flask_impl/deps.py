@@ -87,3 +87,10 @@ def parse_query(model: type[ModelT]) -> ModelT:
 
 def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(model.model_dump_json(), status=status, headers=headers, mimetype="application/json")
+
+
+def no_content() -> Response:
+    """A 204 without Content-Type (Werkzeug would label the empty body text/html)."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response

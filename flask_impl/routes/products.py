@@ -7,7 +7,7 @@ from flask import Blueprint, Response, request
 from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
 from core.services import products
 from core.web import if_none_match_hits
-from flask_impl.deps import admin_principal, json_response, parse_body, parse_query, runtime
+from flask_impl.deps import admin_principal, json_response, no_content, parse_body, parse_query, runtime
 from flask_impl.openapi import IF_MATCH, IF_NONE_MATCH, operation
 
 bp = Blueprint("products", __name__, url_prefix="/v1/products")
@@ -63,4 +63,4 @@ def update_product(product_id: int) -> Response:
 def delete_product(product_id: int) -> Response:
     admin_principal()
     products.delete_product(product_id, db=runtime().db, if_match=request.headers.get("If-Match"))
-    return Response(status=204)
+    return no_content()

@@ -10,6 +10,7 @@ from flask_impl.deps import (
     admin_principal,
     current_principal,
     json_response,
+    no_content,
     parse_body,
     parse_query,
     runtime,
@@ -52,4 +53,4 @@ def update_user(user_id: int) -> Response:
 @operation(status=204, auth=True)
 def delete_user(user_id: int) -> Response:
     users.deactivate_user(user_id, db=runtime().db, actor=current_principal())
-    return Response(status=204)
+    return no_content()

@@ -1,0 +1,1 @@
+"""Differential testing: random request sequences that Flask and FastAPI must answer alike."""
