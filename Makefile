@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 CONTRACT := $(PYTEST) contract_tests -q
 
-.PHONY: install serve test unit contract contract-inprocess lint migrate lock clean
+.PHONY: install serve test unit contract contract-inprocess differential fuzz-ci fuzz lint migrate lock clean
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ serve: install ## run Flask (:8001) and FastAPI (:8002) side by side; FLASK_PORT
 migrate: install ## apply migrations to DATABASE_URL (default sqlite:///var/shop.db)
 	APP_ENV=$${APP_ENV:-development} $(PY) -m alembic upgrade head
 
-test: install lint unit contract-inprocess contract bench-smoke ## everything CI runs
+test: install lint unit contract-inprocess contract fuzz-ci bench-smoke ## everything CI runs
 
 unit: install ## core services without HTTP
 	$(PYTEST) tests -q
@@ -45,6 +45,15 @@ lint: install ## ruff and mypy
 lock: install ## re-resolve requirements.lock from pyproject.toml
 	$(VENV)/bin/pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 --no-header -o requirements.lock
+
+differential: install ## Flask vs FastAPI on random request sequences, in-process (N sequences, default 150)
+	DIFFERENTIAL_EXAMPLES=$(or $(N),150) $(PYTEST) contract_tests/differential -q
+
+fuzz-ci: install ## Schemathesis against live Flask and FastAPI: every check and phase, 100 cases per operation
+	$(PYTEST) fuzz -q
+
+fuzz: install ## the same, longer (FUZZ_MAX_EXAMPLES, default 500)
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-500} $(PYTEST) fuzz -q
 
 clean: ## remove generated files (venv, databases, results)
 	rm -rf $(VENV) var results .pytest_cache .mypy_cache .ruff_cache
