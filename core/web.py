@@ -18,8 +18,9 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # wherever the interpreter's stack runs out, which differs between the front ends.
 MAX_JSON_DEPTH = 32
 
-_SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
-_NO_STORE_HEADERS = {**_SECURITY_HEADERS, "Cache-Control": "no-store"}
+Headers = tuple[tuple[str, str], ...]
+_SECURITY_HEADERS: Headers = (("X-Content-Type-Options", "nosniff"),)
+_NO_STORE_HEADERS: Headers = (*_SECURITY_HEADERS, ("Cache-Control", "no-store"))
 _NO_STORE_PREFIXES = ("/v1/auth/", "/v1/users")
 
 
@@ -30,7 +31,7 @@ def request_id(incoming: str | None) -> str:
     return secrets.token_hex(16)
 
 
-def security_headers(path: str) -> dict[str, str]:
+def security_headers(path: str) -> Headers:
     """Headers for every response; auth and user responses must never be cached."""
     return _NO_STORE_HEADERS if path.startswith(_NO_STORE_PREFIXES) else _SECURITY_HEADERS
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -14,9 +15,17 @@ from core.errors import internal_error_body
 from core.logs import log_request, log_unexpected_error
 from core.runtime import build_runtime
 from core.settings import Settings, get_settings
-from core.web import REQUEST_ID_HEADER, request_id, security_headers
+from core.web import REQUEST_ID_HEADER, Headers, request_id, security_headers
 from fastapi_impl.errors import register_error_handlers
 from fastapi_impl.routes import auth, orders, products, service, users
+
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
+
+
+@cache
+def _asgi_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
+    """Encoded once per header set (ASGI headers are lower-case bytes), not once per request."""
+    return [(name.lower().encode(), value.encode()) for name, value in headers]
 
 
 class RequestContextMiddleware:
@@ -31,11 +40,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        incoming = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        incoming = next((v for k, v in scope["headers"] if k == _REQUEST_ID_NAME), b"")
         rid = request_id(incoming.decode("latin-1"))
-        extra_headers = [(REQUEST_ID_HEADER.lower().encode(), rid.encode())] + [
-            (name.lower().encode(), value.encode()) for name, value in security_headers(scope["path"]).items()
-        ]
+        extra_headers = [(_REQUEST_ID_NAME, rid.encode()), *_asgi_headers(security_headers(scope["path"]))]
         status = 500
         response_started = False
 
@@ -63,10 +70,6 @@ async def _send_internal_error(send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-def operation_id(route: APIRoute) -> str:
-    return route.name
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -75,15 +78,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=openapi.API_DESCRIPTION,
         redirect_slashes=False,
         redoc_url=None,
-        generate_unique_id_function=operation_id,
     )
     app.state.runtime = build_runtime(settings)
     register_error_handlers(app)
     routers = [module.router for module in (service, auth, users, products, orders)]
-    for router in routers:
-        app.include_router(router)
     app.state.api_routes = [
         route for router in routers for route in router.routes if isinstance(route, APIRoute)
     ]
+    # The routers' routes go straight onto the app (each router set their prefix, tags and
+    # route class already). `include_router` keeps a node per router since FastAPI 0.137 and
+    # resolves through it on every request: 6 µs of a 41 µs /health (fastapi#16159).
+    app.router.routes.extend(app.state.api_routes)
     app.add_middleware(RequestContextMiddleware)
     return app

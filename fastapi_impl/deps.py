@@ -73,6 +73,7 @@ class ContractRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         kwargs["responses"] = {**documented_responses(endpoint.__name__), **(kwargs.get("responses") or {})}
+        kwargs["generate_unique_id_function"] = operation_id
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -116,6 +117,11 @@ def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] |
     validate it again against `response_model`, in one more threadpool hop for a sync endpoint
     (about 15% of a product read); the route's `response_model` still documents it."""
     return Response(model.model_dump_json(), status, headers, media_type="application/json")
+
+
+def operation_id(route: APIRoute) -> str:
+    """The endpoint's name, as Flask's operation ids are its view names."""
+    return route.name
 
 
 def documented_responses(operation_id: str) -> dict[int | str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from core.ids import ID_PATTERN
 from core.logs import log_request
 from core.runtime import build_runtime
 from core.settings import Settings, get_settings
-from core.web import REQUEST_ID_HEADER, parse_json_body, request_id, security_headers
+from core.web import BODY_METHODS, REQUEST_ID_HEADER, parse_json_body, request_id, security_headers
 from flask_impl import openapi
 from flask_impl.deps import EXTENSION_KEY, REQUEST_ID_KEY, runtime
 from flask_impl.errors import register_error_handlers
@@ -69,7 +69,7 @@ class RequestContextMiddleware:
         environ[REQUEST_ID_KEY] = rid
         # WSGI hands the path over as latin-1; decode it as Werkzeug does for `request.path`.
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-        extra_headers = [(REQUEST_ID_HEADER, rid), *security_headers(path).items()]
+        extra_headers = [(REQUEST_ID_HEADER, rid), *security_headers(path)]
 
         def start_with_headers(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
@@ -83,10 +83,14 @@ class RequestContextMiddleware:
 
 def _check_body() -> None:
     """The contract's body checks (413, 415, 400) for every matched route, before its handler."""
+    environ = request.environ
+    has_body = _has_body(environ)
+    if not has_body and environ["REQUEST_METHOD"] not in BODY_METHODS:
+        return  # nothing to check (most requests: this hook runs on every one)
     if request.routing_exception is not None:
         return  # 404/405 come first; Flask raises them when it dispatches
     max_bytes = runtime().settings.max_body_bytes
-    body = _read_body(max_bytes) if _has_body(request.environ) else b""
+    body = _read_body(max_bytes) if has_body else b""
     g.json_body = parse_json_body(request.method, request.content_type, body, max_bytes)
 
 
