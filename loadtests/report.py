@@ -175,7 +175,7 @@ def summary_markdown(results: dict[str, Any]) -> str:
     lines += ["", "## Servers", ""]
     for name, server in results["servers"].items():
         lines.append(
-            f"- **{name}** ({server['front_end']}, {server['workers']} workers): `{' '.join(server['command'])}`"
+            f"- **{name}** ({server['front_end']}, workers: {server['workers']}): `{' '.join(server['command'])}`"
         )
     lines += ["", "Packages: " + ", ".join(f"{k} {v}" for k, v in results["packages"].items()), ""]
     return "\n".join(lines)
