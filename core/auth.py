@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,14 +13,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.errors import Unauthorized
-from core.ids import ID_PATTERN
+from core.ids import is_canonical_id
 from core.settings import Settings
 
 ALGORITHM = "HS256"
 CLOCK_SKEW_SECONDS = 10
 MAX_TOKEN_CHARS = 4096
-# `sub` as issued: a canonical id. int() alone would also take "01" or non-ASCII digits.
-_SUBJECT = re.compile(ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -102,6 +99,6 @@ class Tokens:
         except (jwt.PyJWTError, TypeError, ValueError):
             raise Unauthorized() from None
         subject = claims["sub"]
-        if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
+        if not isinstance(subject, str) or not is_canonical_id(subject):
             raise Unauthorized()
         return int(subject)

@@ -6,6 +6,8 @@ route and is a 404 before authentication, as the contract's precedence requires.
 
 from __future__ import annotations
 
+import re
+
 MAX_ID = 2**63 - 1
 
 
@@ -24,3 +26,10 @@ def _not_above(bound: str) -> str:
 
 _DIGITS = len(str(MAX_ID))
 ID_PATTERN = f"(?:[1-9][0-9]{{0,{_DIGITS - 2}}}|{_not_above(str(MAX_ID))})"
+_CANONICAL_ID = re.compile(ID_PATTERN)
+
+
+def is_canonical_id(text: str) -> bool:
+    """Whether `text` is an id as this API writes it: "12", never "012" or full-width digits
+    (both of which int() accepts)."""
+    return _CANONICAL_ID.fullmatch(text) is not None

@@ -5,14 +5,11 @@ cursors (the pattern of `core.schemas.Cursor`)."""
 
 from __future__ import annotations
 
-import re
 from typing import Protocol, TypeVar
 
 from core.errors import invalid_fields
-from core.ids import ID_PATTERN
+from core.ids import is_canonical_id
 from core.schemas import Page
-
-_CURSOR = re.compile(ID_PATTERN)
 
 
 def encode_cursor(last_id: int) -> str:
@@ -23,7 +20,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     """The id a cursor points after, or None for the first page; 422 naming `cursor` if bad."""
     if cursor is None:
         return None
-    if not _CURSOR.fullmatch(cursor):
+    if not is_canonical_id(cursor):
         raise invalid_fields(["cursor"], "not a cursor returned by this API")
     return int(cursor)
 
