@@ -64,15 +64,15 @@ BENCH := $(PY) -m loadtests.bench
 
 .PHONY: bench bench-smoke ui bench-crosscheck
 
-bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full for all), write results/<ts>/report.html
+bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full: more servers, longer), write results/<ts>/
 	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
 	$(BENCH) --profile $(or $(PROFILE),quick) $(ARGS)
 
 bench-smoke: install ## a <= 60 s benchmark of two servers; asserts the pipeline, never a speed
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_bench_smoke.py -q
 
-bench-crosscheck: install ## the same endpoint under wrk and under Locust: how much of a number is the generator
-	command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
+	bash devtools/install-wrk.sh
 	$(PY) -m loadtests.crosscheck $(ARGS)
 
 ui: install ## Locust's web UI (http://127.0.0.1:8089) against a running server: make ui URL=http://127.0.0.1:8002

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     log_requests: bool = True
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
+    # How many sync route handlers FastAPI runs at once (anyio's threadpool; its default is 40).
+    # Benchmarks set it equal to the Flask server's thread count, so both get the same concurrency.
+    threadpool_limit: int = Field(default=40, ge=1)
 
     @model_validator(mode="after")
     def _require_strong_secret(self) -> Settings:

@@ -32,8 +32,9 @@ def postgres_unavailable_reason() -> str | None:
 
 
 @contextmanager
-def fresh_database(kind: str, directory: Path, label: str) -> Iterator[str]:
-    """Yield the SQLAlchemy URL of a new, migrated database; drop it afterwards."""
+def fresh_database(kind: str, directory: Path, label: str, admin_url: str | None = None) -> Iterator[str]:
+    """Yield the SQLAlchemy URL of a new, migrated database; drop it afterwards. PostgreSQL
+    databases are created through `admin_url` (default: PG_ADMIN_URL)."""
     if kind == "sqlite":
         path = directory / f"{label}-{uuid.uuid4().hex[:8]}.db"
         url = f"sqlite:///{path}"
@@ -43,7 +44,7 @@ def fresh_database(kind: str, directory: Path, label: str) -> Iterator[str]:
     if kind != "postgresql":
         raise ValueError(f"unknown database kind {kind!r}")
     name = f"shop_{label}_{uuid.uuid4().hex[:10]}".replace("-", "_")
-    admin = pg_admin_url()
+    admin = admin_url or pg_admin_url()
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     url = (

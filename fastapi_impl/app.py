@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -72,7 +75,15 @@ async def _send_internal_error(send: Send) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The limiter belongs to the event loop, so it can only be sized once the loop runs.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_limit
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title=openapi.API_TITLE,
         version=openapi.API_VERSION,
         description=openapi.API_DESCRIPTION,

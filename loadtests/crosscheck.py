@@ -1,107 +1,214 @@
-"""`make bench-crosscheck`: the same endpoint, the same server, two load generators.
+"""`make bench-crosscheck`: the same servers and scenario under two load generators.
 
-wrk (C, event loop) and Locust (Python, gevent) each hit one endpoint of one pinned server
-for the same time with the same number of connections. If Locust reports much less than wrk,
-Locust's numbers for that endpoint measure Locust; the ratio says how much.
-
-With `--floor`, wrk also measures the framework's floor app on the same server: the share of
-the floor that our implementation reaches, where Locust is the limit for both (`health` on a
-fast server is flagged generator-bound by `make bench`).
+Pair mode (default): a FastAPI and a Flask server, one scenario; each round runs wrk, then
+Locust, on each server in turn (the order alternating between rounds), so both generators
+see the same drift. It prints FastAPI ÷ Flask by Locust and by wrk, each with its 95 %
+bootstrap interval, and whether the two agree within ±10 %: a benchmark's verdict should not
+depend on the tool that measured it. `--floor` also serves each server's floor app and prints
+the implementation's share of it by wrk (for `health` the Locust numbers are generator-bound).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
-import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from loadtests import bench
-from loadtests.seed import SeedSpec
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
 
-PATHS = {"health": "/health", "product_by_id": "/v1/products/{id}"}
-FLOOR_PATHS = {"health": "/hello", "product_by_id": "/products/{id}"}
-# wrk picks a random product id per request, as the Locust scenario does.
-RANDOM_PRODUCT_LUA = """
-request = function()
-  return wrk.format("GET", "{prefix}" .. math.random(1, {products}))
-end
-"""
+from loadtests import wrk
+from loadtests.analysis import ratio_ci
+from loadtests.databases import SeededDatabases
+from loadtests.fixture import Fixture, seeded_fixture
+from loadtests.generator import Generator
+from loadtests.matrix import Target
+from loadtests.plan import RunPlan, cpu_list, make_plan
+from loadtests.runner import Runner, Running
+from loadtests.sampling import wait_idle
+from loadtests.scenarios import FLOOR_SCENARIOS
+from loadtests.trial import run_trial
 
-
-def run_wrk(base_url: str, path: str, seconds: int, connections: int, cpus: str, workdir: Path) -> float:
-    command = ["taskset", "-c", cpus, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
-    if "{id}" in path:
-        script = workdir / "random_id.lua"
-        script.write_text(
-            RANDOM_PRODUCT_LUA.replace("{prefix}", path.removesuffix("{id}")).replace(
-                "{products}", str(SeedSpec().products)
-            )
-        )
-        command += ["-s", str(script), base_url]  # the script picks the path
-    else:
-        command.append(base_url + path)
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if not match:
-        raise RuntimeError(f"unexpected wrk output:\n{output}")
-    return float(match[1])
+AGREEMENT = 0.10
+DEFAULT_PAIR = "fastapi-granian-asgi,flask-granian-wsgi"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--server", default="fastapi-uvicorn", help="a server of loadtests/servers.toml")
-    parser.add_argument("--scenario", choices=sorted(PATHS), default="health")
-    parser.add_argument("--seconds", type=int, default=5)
+class Measured(BaseModel):
+    server: str
+    target: Target
+    scenario: str
+    wrk_rps: list[float] = []
+    wrk_non_2xx: int = 0
+    wrk_socket_errors: int = 0
+    locust_rps: list[float] = []
+    locust_failures: int = 0
+
+
+def interval(numerator: list[float], denominator: list[float]) -> str:
+    ratio, low, high = ratio_ci(numerator, denominator)
+    return f"{ratio:.2f} ({low:.2f}–{high:.2f})"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench-crosscheck ARGS=...", description=__doc__)
+    parser.add_argument(
+        "--servers", default=DEFAULT_PAIR, help="a FastAPI and a Flask server of servers.toml"
+    )
+    parser.add_argument(
+        "--scenario", choices=["health", "product_by_id", "me", "login"], default="product_by_id"
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="per run, each generator")
+    parser.add_argument("--trials", type=int, default=5, help="rounds (each server, each generator)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections = Locust users")
-    parser.add_argument("--out", default="results/crosscheck")
-    parser.add_argument("--floor", action="store_true", help="also wrk the floor app: our share of it")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is not installed (make bench-crosscheck installs it with apt-get)", file=sys.stderr)
-        return 2
+    parser.add_argument(
+        "--floor", action="store_true", help="also measure each server's floor app (share by wrk)"
+    )
+    parser.add_argument("--server-cpus", default="0")
+    parser.add_argument("--generator-cpus", default="1")
+    parser.add_argument("--out", type=Path, default=Path("results/crosscheck"))
+    return parser.parse_args(argv)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    spec = SeedSpec()
-    runner = bench.Runner(
-        bench.parse_args(["--servers", args.server, "--users", str(args.connections), "--out", str(out)])
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print(
+            "wrk is not installed: make bench-crosscheck installs it (devtools/install-wrk.sh)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.floor and args.scenario not in FLOOR_SCENARIOS:
+        print(f"--floor needs a scenario with a floor: {', '.join(FLOOR_SCENARIOS)}", file=sys.stderr)
+        return 2
+    plan = make_plan(
+        servers=args.servers.split(","),
+        profile_overrides={
+            "scenarios": [args.scenario],
+            "floor": args.floor,
+            "users": args.connections,
+            "window_seconds": args.seconds,
+            "trials": args.trials,
+        },
+        server_cpus=cpu_list(args.server_cpus),
+        generator_cpus=cpu_list(args.generator_cpus),
+        out=args.out,
     )
-    config = runner.servers[0]
-    generator_cpus = ",".join(map(str, runner.generator_cpus))
+    console = Console()
+    runner = Runner(plan, console)
+    (plan.out / "logs").mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        databases = bench.SeededDatabases("sqlite", out / "databases", spec, stack)
-        database_url = stack.enter_context(databases.copy("crosscheck"))
-        server, base_url, _ = stack.enter_context(runner.serve(config, "implementation", database_url))
-        fixture = out / "fixture.json"
-        bench.build_fixture(base_url, spec, fixture)
-        wrk_rps = run_wrk(base_url, PATHS[args.scenario], args.seconds, args.connections, generator_cpus, out)
-        bench.wait_idle(server.process.pid)
-        trial, _ = runner.locust(base_url, args.scenario, args.seconds, fixture, out / "locust", server)
-        server.stop()
-        floor_rps = None
-        if args.floor:
-            _, floor_url, _ = stack.enter_context(runner.serve(config, "floor", database_url))
-            floor_path = FLOOR_PATHS[args.scenario]
-            floor_rps = run_wrk(floor_url, floor_path, args.seconds, args.connections, generator_cpus, out)
-    assert trial is not None
-    shutil.rmtree(out / "databases", ignore_errors=True)
-    print(
-        f"server {config.name}, GET {PATHS[args.scenario]}, "
-        f"{args.connections} connections, {args.seconds} s each"
-    )
-    print(f"  wrk:    {wrk_rps:8.0f} req/s")
-    print(f"  Locust: {trial.rps:8.0f} req/s  (Locust CPU peak {trial.generator_cpu_peak:.0f}%)")
-    print(
-        f"  wrk ÷ Locust = {wrk_rps / trial.rps:.2f}: above 1, part of Locust's number is Locust's own limit"
-    )
-    if floor_rps is not None:
-        print(f"  wrk on the floor app's GET {FLOOR_PATHS[args.scenario]}: {floor_rps:8.0f} req/s")
-        print(f"  implementation ÷ floor (wrk) = {100 * wrk_rps / floor_rps:.0f}%")
+        databases = SeededDatabases(
+            plan.database, plan.out / "databases", plan.seed_spec, plan.admin_url, stack
+        )
+        fixture = seeded_fixture(plan.seed_spec, runner.settings)
+        fixture_path = fixture.write(plan.out / "fixture.json")
+        running: list[Running] = []
+        for config in plan.servers:
+            for target in runner.targets():
+                served = stack.enter_context(runner.serve(config, target, databases))
+                runner.verify(served, fixture)
+                if served.refused:
+                    console.print(f"[red]REFUSED {config.name} {target}[/]: " + "; ".join(served.refused))
+                    return 2
+                running.append(served)
+        generator = stack.enter_context(
+            Generator(plan.generator_cpus, 1, fixture_path, plan.out / "logs" / "locust.log")
+        )
+        measured = measure(running, generator, fixture, args, plan, console)
+    (plan.out / "crosscheck.json").write_text("[" + ",".join(m.model_dump_json() for m in measured) + "]")
+    show(measured, args, console)
     return 0
+
+
+def measure(
+    running: list[Running],
+    generator: Generator,
+    fixture: Fixture,
+    args: argparse.Namespace,
+    plan: RunPlan,
+    console: Console,
+) -> list[Measured]:
+    rows = [
+        Measured(
+            server=r.config.name,
+            target=r.target,
+            scenario=args.scenario if r.target == "implementation" else FLOOR_SCENARIOS[args.scenario],
+        )
+        for r in running
+    ]
+    scripts = {
+        row.scenario: wrk.script(row.scenario, fixture, args.out / f"{row.scenario}.lua") for row in rows
+    }
+    for round_ in range(args.trials):
+        pairs = list(zip(running, rows, strict=True))
+        for served, row in pairs if round_ % 2 == 0 else reversed(pairs):
+            console.print(f"round {round_ + 1}/{args.trials}: {row.server} {row.target} {row.scenario}")
+            result = wrk.run(
+                served.endpoint.base_url,
+                scripts[row.scenario],
+                args.seconds,
+                args.connections,
+                plan.generator_cpus,
+            )
+            row.wrk_rps.append(result.rps)
+            row.wrk_non_2xx += result.non_2xx
+            row.wrk_socket_errors += result.socket_errors
+            wait_idle([served.endpoint.pid])
+            trial = run_trial(
+                generator, served.endpoint, row.scenario, plan.profile, round_, plan.server_cpus
+            )
+            row.locust_rps.append(trial.rps)
+            row.locust_failures += trial.failures
+    return rows
+
+
+def show(rows: list[Measured], args: argparse.Namespace, console: Console) -> None:
+    table = Table(
+        title=f"{args.scenario}: {args.trials} rounds × {args.seconds:g} s, "
+        f"{args.connections} connections (wrk) = users (Locust)"
+    )
+    for column in (
+        "server",
+        "target",
+        "wrk req/s (median)",
+        "wrk non-2xx / socket errors",
+        "Locust req/s (median)",
+        "Locust failures",
+    ):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.server,
+            row.target,
+            f"{sorted(row.wrk_rps)[len(row.wrk_rps) // 2]:.0f}",
+            f"{row.wrk_non_2xx} / {row.wrk_socket_errors}",
+            f"{sorted(row.locust_rps)[len(row.locust_rps) // 2]:.0f}",
+            str(row.locust_failures),
+        )
+    console.print(table)
+    implementation = [r for r in rows if r.target == "implementation"]
+    if len(implementation) == 2:
+        fastapi, flask = sorted(implementation, key=lambda r: not r.server.startswith("fastapi"))
+        by_locust = ratio_ci(fastapi.locust_rps, flask.locust_rps)[0]
+        by_wrk = ratio_ci(fastapi.wrk_rps, flask.wrk_rps)[0]
+        agree = abs(by_locust / by_wrk - 1) <= AGREEMENT
+        console.print(
+            f"{fastapi.server} ÷ {flask.server}, ratio (95 % CI): "
+            f"Locust {interval(fastapi.locust_rps, flask.locust_rps)}, "
+            f"wrk {interval(fastapi.wrk_rps, flask.wrk_rps)}; Locust ÷ wrk = {by_locust / by_wrk:.2f}: "
+            + ("[green]agree within ±10 %[/]" if agree else "[red]DISAGREE by more than 10 %[/]")
+        )
+    for row in implementation:
+        floor = next((r for r in rows if r.server == row.server and r.target == "floor"), None)
+        if floor:
+            console.print(
+                f"{row.server}: {row.scenario} ÷ floor {floor.scenario}, share (95 % CI): "
+                f"wrk {interval(row.wrk_rps, floor.wrk_rps)}, "
+                f"Locust {interval(row.locust_rps, floor.locust_rps)}"
+            )
 
 
 if __name__ == "__main__":

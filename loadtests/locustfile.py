@@ -1,67 +1,41 @@
-"""Benchmark scenarios, one Locust user class each (picked by name on the command line).
+"""Benchmark scenarios, one Locust user class each (picked by name).
 
 Every user is FastHttpUser with no wait time: a closed loop that asks as fast as the server
-answers. Test data (tokens, credentials, cursors, id ranges) comes from the JSON file named by
-BENCH_FIXTURE, prepared by the runner before the measured window.
-
-With BENCH_TIMELINE set, each Locust process also writes the response times of every second
-(a histogram) to `<BENCH_TIMELINE>-<pid>.json` when it quits: Locust's own history CSV computes
-its "current" percentiles over a 10 s window and reports 0 in short trials.
+answers. Test data (tokens, credentials, cursors, id ranges) is a `Fixture`: the benchmark's
+generator processes set `Shopper.fixture` (loadtests/generator_worker.py); run with the
+`locust` command (`make ui`, distributed workers), it is read from the file named by
+BENCH_FIXTURE.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import time
-from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, task
 
-FIXTURE: dict[str, Any] = (
-    json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text()) if "BENCH_FIXTURE" in os.environ else {}
-)
-
-
-TIMELINE_PATH = os.environ.get("BENCH_TIMELINE")
-# second -> response time bucket (ms) -> count
-timeline: defaultdict[int, Counter[float]] = defaultdict(Counter)
-
-
-def latency_bucket(milliseconds: float) -> float:
-    """Two significant digits' worth of resolution, like Locust's own histogram."""
-    return round(milliseconds, 1) if milliseconds < 10 else float(round(milliseconds))
-
-
-def record_latency(response_time: float, **_: Any) -> None:
-    timeline[int(time.time())][latency_bucket(response_time)] += 1
-
-
-def write_timeline(**_: Any) -> None:
-    if timeline:
-        histograms = {second: dict(counts) for second, counts in sorted(timeline.items())}
-        Path(f"{TIMELINE_PATH}-{os.getpid()}.json").write_text(json.dumps(histograms))
-
-
-if TIMELINE_PATH:
-    events.request.add_listener(record_latency)
-    events.quitting.add_listener(write_timeline)
+from loadtests.fixture import Fixture
 
 
 class Shopper(FastHttpUser):
     abstract = True
     wait_time = constant(0)
+    fixture: ClassVar[Fixture | None] = (
+        Fixture.read(Path(os.environ["BENCH_FIXTURE"])) if "BENCH_FIXTURE" in os.environ else None
+    )
 
     def on_start(self) -> None:
+        if self.fixture is None:
+            raise RuntimeError("no test data: set BENCH_FIXTURE to a fixture file (see make ui)")
+        self.data = self.fixture
         self.rng = random.Random()
-        token = self.rng.choice(FIXTURE["tokens"])
+        token = self.rng.choice(self.data.tokens)
         self.auth = {"Authorization": f"Bearer {token}"}
 
     def product_id(self) -> int:
-        return self.rng.randint(1, FIXTURE["products"])
+        return self.rng.randint(1, self.data.products)
 
     def view_product(self) -> None:
         self.client.get(f"/v1/products/{self.product_id()}", name="/v1/products/{id}")
@@ -69,9 +43,9 @@ class Shopper(FastHttpUser):
     def browse_products(self) -> None:
         choice = self.rng.random()
         if choice < 0.4:
-            params = {"cursor": self.rng.choice(FIXTURE["cursors"])} if FIXTURE["cursors"] else {}
+            params = {"cursor": self.rng.choice(self.data.cursors)} if self.data.cursors else {}
         elif choice < 0.7:
-            params = {"q": self.rng.choice(FIXTURE["words"])}
+            params = {"q": self.rng.choice(self.data.words)}
         else:
             low = self.rng.randrange(0, 40_000)
             params = {
@@ -81,7 +55,7 @@ class Shopper(FastHttpUser):
         self.client.get("/v1/products", params=params, name="/v1/products")
 
     def place_order(self) -> None:
-        products = self.rng.sample(range(1, FIXTURE["products"] + 1), self.rng.randint(1, 3))
+        products = self.rng.sample(range(1, self.data.products + 1), self.rng.randint(1, 3))
         items = [{"product_id": p, "quantity": self.rng.randint(1, 3)} for p in products]
         self.client.post("/v1/orders", json={"items": items}, headers=self.auth, name="/v1/orders")
 
@@ -119,8 +93,8 @@ class CreateOrder(Shopper):
 class Login(Shopper):
     @task
     def login(self) -> None:
-        email = self.rng.choice(FIXTURE["emails"])
-        self.client.post("/v1/auth/token", json={"email": email, "password": FIXTURE["password"]})
+        email = self.rng.choice(self.data.emails)
+        self.client.post("/v1/auth/token", json={"email": email, "password": self.data.password})
 
 
 class Mixed(Shopper):

@@ -3,64 +3,51 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from loadtests import bench, report
+from loadtests import bench
+from loadtests.results import load
+
+VERDICTS = {"fastapi-faster", "flask-faster", "no-difference", "inconclusive"}
 
 
-def test_smoke_profile_measures_both_front_ends_without_failures(tmp_path: Path) -> None:
+def test_smoke_profile_measures_both_front_ends_and_compares_them(tmp_path: Path) -> None:
     assert bench.main(["--profile", "smoke", "--out", str(tmp_path)]) == 0
 
-    results = json.loads((tmp_path / "results.json").read_text())
-    assert results["schema_version"] == bench.SCHEMA_VERSION
-    cells = results["cells"]
-    assert {cell["front_end"] for cell in cells} == {"flask", "fastapi"}
-    for cell in cells:
-        assert len(cell["trials"]) >= 3
-        assert cell["median_rps"] > 0
-        assert cell["failures"] == 0
-        assert cell["min_rps"] <= cell["median_rps"] <= cell["max_rps"]
-        assert cell["command"] and cell["locust_command"]
-        for trial in cell["trials"]:
-            assert (tmp_path / f"{trial['csv_prefix']}_stats_history.csv").exists()
-        seconds, p50, p99 = report.latency_series(tmp_path, cell)
-        assert seconds and all(0 < low <= high for low, high in zip(p50, p99, strict=True))
-    assert results["ratios"] and results["packages"]["locust"] != "not installed"
-    report_html = (tmp_path / "report.html").read_text()
-    assert "data:image/png;base64," in report_html
-    assert 'src="http' not in report_html and 'href="http' not in report_html, "it must load nothing"
-    assert "| product_by_id |" in (tmp_path / "summary.md").read_text()
+    raw = json.loads((tmp_path / "results.json").read_text())
+    assert raw["schema_version"] == 2
+    results = load(tmp_path / "results.json")
+    assert {cell.front_end for cell in results.cells} == {"flask", "fastapi"}
+    for cell in results.cells:
+        assert len(cell.trials) == results.profile.trials
+        for trial in cell.trials:
+            assert trial.rps > 0 and trial.failures == 0
+            assert trial.window_seconds == pytest.approx(results.profile.window_seconds, abs=0.02)
+            assert trial.latency.p50_ms <= trial.latency.p99_ms
+            assert trial.server_cpu_percent > 0 and trial.cpu_ms_per_request > 0
+            assert trial.memory and all(p.uss_mib > 0 for p in trial.memory)
+            assert trial.timeline and sum(s.successes for s in trial.timeline) >= trial.successes
+    (comparison,) = results.comparisons
+    assert comparison.pairing == "same-server" and comparison.verdict in VERDICTS
+    assert comparison.ci95[0] <= comparison.ratio <= comparison.ci95[1]
+    assert all(record.startup_seconds["implementation"] > 0 for record in results.servers.values())
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Verdicts" in summary and "| product_by_id |" in summary
+    report = (tmp_path / "report.html").read_text()
+    assert "data:image/png;base64," in report
+    assert 'src="http' not in report and 'href="http' not in report, "the report must load nothing"
 
 
 def test_a_server_that_fails_verification_is_refused_with_no_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(os.environ, "BENCH_SABOTAGE", "1")
-    code = bench.main(["--profile", "smoke", "--servers", "fastapi-uvicorn", "--out", str(tmp_path)])
+    monkeypatch.setenv("BENCH_SABOTAGE", "product_ids")
 
-    assert code == 2
-    results = json.loads((tmp_path / "results.json").read_text())
-    assert results["cells"] == []
-    refused = results["servers"]["fastapi-uvicorn"]["refused"]
-    assert any("GET /v1/products/{id} returns the seeded id" in failure for failure in refused)
+    assert bench.main(["--profile", "smoke", "--out", str(tmp_path)]) == 2
 
-
-def _trial(server_cpu: float, generator_cpu: float, failures: int = 0) -> bench.Trial:
-    return bench.Trial(
-        1000, 1000, failures, 1, 2, 3, server_cpu, server_cpu, 50, generator_cpu, generator_cpu, "x"
-    )
-
-
-def test_cells_are_flagged_when_the_generator_or_an_idle_server_limits_them() -> None:
-    def flags(*trials: bench.Trial) -> list[str]:
-        return bench.flags_for(
-            bench.Cell("s", "flask", "implementation", "health", ["cmd"], ["locust"], list(trials))
-        )
-
-    assert flags(_trial(99, 50), _trial(97, 60)) == []
-    assert flags(_trial(99, 50), _trial(97, 95)) == ["generator-bound"]
-    assert flags(_trial(70, 50), _trial(97, 60)) == ["not saturated"]
-    assert flags(_trial(99, 50, failures=2)) == ["errors"]
+    results = load(tmp_path / "results.json")
+    assert results.cells == [] and results.comparisons == []
+    for record in results.servers.values():
+        assert record.refused and any("/v1/products/" in failure for failure in record.refused)

@@ -8,7 +8,6 @@ that implements the contract.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -18,12 +17,13 @@ from pathlib import Path
 import httpx
 
 from devtools.servers import REPO_ROOT
+from loadtests.fixture import Fixture
 
 CUSTOMERS = 20
 PASSWORD = "locust-ui-password"
 
 
-def fixture_over_http(base_url: str) -> dict[str, object]:
+def fixture_over_http(base_url: str) -> Fixture:
     run = uuid.uuid4().hex[:8]
     emails, tokens = [], []
     with httpx.Client(base_url=base_url, timeout=30) as client:
@@ -47,15 +47,16 @@ def fixture_over_http(base_url: str) -> dict[str, object]:
                 break
             cursors.append(cursor)
     words = sorted({word.lower() for name in names for word in name.split() if word.isalpha()})[:50]
-    return {
-        "tokens": tokens,
-        "token_emails": emails,
-        "emails": emails,
-        "password": PASSWORD,
-        "products": highest,
-        "cursors": cursors,
-        "words": words or ["a"],
-    }
+    return Fixture(
+        tokens=tokens,
+        token_emails=emails,
+        emails=emails,
+        password=PASSWORD,
+        admin_email="",
+        products=highest,
+        cursors=cursors,
+        words=words or ["a"],
+    )
 
 
 def main() -> None:
@@ -65,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     fixture = REPO_ROOT / "var" / "locust-ui-fixture.json"
     fixture.parent.mkdir(exist_ok=True)
-    fixture.write_text(json.dumps(fixture_over_http(args.url.rstrip("/"))))
+    fixture_over_http(args.url.rstrip("/")).write(fixture)
     print(f"Locust web UI: http://127.0.0.1:{args.web_port}  (pick a scenario class, then Start)", flush=True)
     command = [
         sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),

@@ -1,167 +1,341 @@
-"""A quick contract check over HTTP, run on every server before it is measured.
+"""The verification gate: a contract check over HTTP, run on every server before it is measured.
 
-A benchmark of a wrong implementation is worthless (TechEmpower refuses such entries too), so
-a server that fails any check gets no numbers. The checks cover every route the scenarios use,
-with bodies compared to what the deterministic seed says they must be.
+A benchmark of a wrong implementation is worthless (TechEmpower refuses such entries too), so a
+server that fails any check gets no numbers. The checks make the requests the scenarios make and
+compare the answers with the rows of the server's own database, filtered here in Python: the
+expectation shares no code with the services. loadtests/sabotage.py breaks each check on purpose.
 """
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Callable
-from typing import Any
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
+import jwt
+from sqlalchemy import select
 
-TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+from core.auth import ALGORITHM, key_id
+from core.db import Database
+from core.models import Product
+from core.pagination import decode_cursor
+from core.settings import Settings
+from loadtests.fixture import Fixture
+
+SEED = 20260101
+SAMPLES = 10
+DEFAULT_LIMIT = 20
 PRODUCT_KEYS = {"id", "name", "description", "price_cents", "stock", "created_at", "updated_at"}
 ORDER_KEYS = {"id", "user_id", "status", "items", "total_cents", "created_at", "updated_at"}
+UTC_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+FORGING_SECRET = "not-the-server-secret-but-just-as-long-0123456789"
+# Far beyond core.auth.CLOCK_SKEW_SECONDS: only a server that ignores `exp` accepts it.
+EXPIRED_AGO = timedelta(hours=1)
 
 
-class Verification:
-    def __init__(self, base_url: str) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=30)
-        self.failures: list[str] = []
+class Expect:
+    """Records the failures of one named check as sentences."""
 
-    def check(self, what: str, condition: bool) -> None:
-        if not condition:
-            self.failures.append(what)
+    def __init__(self, check: str, failures: list[str]) -> None:
+        self.check, self.failures = check, failures
 
-    def json(self, response: httpx.Response) -> Any:
+    def __call__(self, ok: bool, sentence: str) -> None:
+        if not ok:
+            self.failures.append(f"{self.check}: {sentence}")
+
+    def answer(self, ok: bool, request: str, response: httpx.Response, wanted: str) -> None:
+        self(ok, f"{request} answered {response.status_code} {_short(response.text)}, not {wanted}")
+
+    def error(self, request: str, response: httpx.Response, status: int, code: str) -> None:
+        """The contract's error body: exactly `error` and a non-empty `message`."""
+        body = _object(response)
+        ok = response.status_code == status and set(body) == {"error", "message"} and body["error"] == code
+        ok = ok and isinstance(body["message"], str) and body["message"] != ""
+        self.answer(ok, request, response, f"{status} {{'error': {code!r}, 'message': ...}}")
+        if code == "unauthorized":
+            bearer = response.headers.get("WWW-Authenticate") == "Bearer"
+            self(bearer, f"{request} answered without WWW-Authenticate: Bearer")
+
+
+@dataclass(frozen=True)
+class Target:
+    client: httpx.Client
+    catalogue: list[Product]  # every product, by id, as the server's database holds it
+
+    def sample_ids(self) -> list[int]:
+        """The first and the last product and SAMPLES random ones."""
+        ids = [product.id for product in self.catalogue]
+        return sorted({ids[0], ids[-1], *random.Random(SEED).sample(ids, min(SAMPLES, len(ids)))})
+
+
+@dataclass(frozen=True)
+class Implementation(Target):
+    fixture: Fixture
+    settings: Settings
+
+    def me(self, token: str | None) -> httpx.Response:
+        return self.client.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+
+
+T = TypeVar("T", bound=Target)
+Check = Callable[[T, Expect], None]
+
+
+def verify_implementation(
+    client: httpx.Client, fixture: Fixture, database_url: str, settings: Settings
+) -> list[str]:
+    """What is wrong with the API server behind `client` (empty when it passes)."""
+    return _run(Implementation(client, _catalogue(database_url), fixture, settings), IMPLEMENTATION_CHECKS)
+
+
+def verify_floor(client: httpx.Client, database_url: str) -> list[str]:
+    """What is wrong with the floor app behind `client` (empty when it passes)."""
+    return _run(Target(client, _catalogue(database_url)), FLOOR_CHECKS)
+
+
+def _run(target: T, checks: Sequence[tuple[str, Check[T]]]) -> list[str]:
+    failures: list[str] = []
+    for name, check in checks:
         try:
-            return response.json()
-        except ValueError:
-            return None
+            check(target, Expect(name, failures))
+        except httpx.HTTPError as error:
+            failures.append(f"{name}: the request failed ({error!r})")
+    return failures
 
 
-def verify(base_url: str, fixture: dict[str, Any], expected_product: dict[str, Any]) -> list[str]:
-    """Return what is wrong (empty when the server passes)."""
-    v = Verification(base_url)
-    auth = {"Authorization": f"Bearer {fixture['tokens'][0]}"}
-    with v.client:
-        for name, step in STEPS:
-            try:
-                step(v, auth, fixture, expected_product)
-            except httpx.HTTPError as error:
-                v.failures.append(f"{name}: {error!r}")
-    return v.failures
+def _catalogue(database_url: str) -> list[Product]:
+    db = Database(database_url, pool_size=1)
+    try:
+        with db.read() as session:
+            return list(session.scalars(select(Product).order_by(Product.id)))
+    finally:
+        db.dispose()
 
 
-def _health(v: Verification, *_: Any) -> None:
-    response = v.client.get("/health")
-    v.check(
-        "GET /health answers 200 {'status': 'ok'}",
-        (response.status_code, v.json(response)) == (200, {"status": "ok"}),
-    )
+# --- comparisons -------------------------------------------------------------------------------
 
 
-def _product(
-    v: Verification, _auth: dict[str, str], _fixture: dict[str, Any], expected: dict[str, Any]
-) -> None:
-    response = v.client.get(f"/v1/products/{expected['id']}")
-    body = v.json(response)
-    v.check("GET /v1/products/{id} answers 200", response.status_code == 200)
-    v.check(
-        "GET /v1/products/{id} has exactly the product fields",
-        isinstance(body, dict) and set(body) == PRODUCT_KEYS,
-    )
-    if isinstance(body, dict):
-        for key in ("id", "name", "description", "price_cents"):
-            v.check(f"GET /v1/products/{{id}} returns the seeded {key}", body.get(key) == expected[key])
-        v.check(
-            "GET /v1/products/{id} timestamps are RFC 3339 UTC",
-            bool(TIMESTAMP.match(str(body.get("created_at")))),
-        )
-    v.check(
-        "GET /v1/products/{id} sends an ETag",
-        re.fullmatch(r'"\d+"', response.headers.get("ETag", "")) is not None,
-    )
-    missing = v.client.get("/v1/products/0")
-    v.check(
-        "GET /v1/products/0 answers 404 not_found",
-        missing.status_code == 404 and (v.json(missing) or {}).get("error") == "not_found",
-    )
+def _object(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object answered, or {} for anything else."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
-def _list(v: Verification, *_: Any) -> None:
-    response = v.client.get("/v1/products", params={"limit": "5"})
-    body = v.json(response) or {}
-    items = body.get("items", [])
-    v.check(
-        "GET /v1/products answers a page",
-        response.status_code == 200 and set(body) == {"items", "next_cursor"},
-    )
-    v.check(
-        "GET /v1/products honours limit and orders by id", [p.get("id") for p in items] == [1, 2, 3, 4, 5]
-    )
-    follow = v.client.get("/v1/products", params={"limit": "5", "cursor": str(body.get("next_cursor"))})
-    v.check(
-        "GET /v1/products follows its cursor",
-        [p.get("id") for p in (v.json(follow) or {}).get("items", [])] == [6, 7, 8, 9, 10],
-    )
-    bad = v.client.get("/v1/products", params={"limit": "0"})
-    v.check(
-        "GET /v1/products?limit=0 answers 422",
-        bad.status_code == 422 and (v.json(bad) or {}).get("error") == "validation_error",
-    )
+def _short(value: object, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-def _me(v: Verification, auth: dict[str, str], fixture: dict[str, Any], _expected: dict[str, Any]) -> None:
-    response = v.client.get("/v1/users/me", headers=auth)
-    v.check(
-        "GET /v1/users/me answers 200 with the token's user",
-        response.status_code == 200 and (v.json(response) or {}).get("email") == fixture["token_emails"][0],
-    )
-    anonymous = v.client.get("/v1/users/me")
-    v.check(
-        "GET /v1/users/me without a token answers 401",
-        anonymous.status_code == 401 and anonymous.headers.get("WWW-Authenticate") == "Bearer",
-    )
+def _instant(value: object, pattern: re.Pattern[str]) -> datetime | None:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:  # well-formed but impossible, such as month 13
+        return None
 
 
-def _order(v: Verification, auth: dict[str, str], _fixture: dict[str, Any], expected: dict[str, Any]) -> None:
-    body = {"items": [{"product_id": expected["id"], "quantity": 2}]}
-    response = v.client.post("/v1/orders", json=body, headers=auth)
-    order = v.json(response) or {}
-    v.check("POST /v1/orders answers 201", response.status_code == 201)
-    v.check("POST /v1/orders has exactly the order fields", set(order) == ORDER_KEYS)
-    v.check(
-        "POST /v1/orders totals the snapshot price", order.get("total_cents") == 2 * expected["price_cents"]
-    )
-    v.check(
-        "POST /v1/orders sends Location", response.headers.get("Location") == f"/v1/orders/{order.get('id')}"
-    )
-    mine = v.client.get("/v1/orders", headers=auth)
-    v.check(
-        "GET /v1/orders lists the new order first",
-        ((v.json(mine) or {}).get("items") or [{}])[0].get("id") == order.get("id"),
-    )
+def _mismatch(body: dict[str, Any], row: Product, timestamps: re.Pattern[str]) -> str | None:
+    """How `body` differs from the product's row (None when it does not)."""
+    if set(body) != PRODUCT_KEYS:
+        return f"its fields are {sorted(body)}"
+    for key in ("id", "name", "description", "price_cents", "stock"):
+        expected = getattr(row, key)
+        if (type(body[key]), body[key]) != (type(expected), expected):
+            return f"{key} is {_short(body[key])}, the database has {expected!r}"
+    for key in ("created_at", "updated_at"):
+        if _instant(body[key], timestamps) != getattr(row, key):
+            return f"{key} is {_short(body[key])}, the database has {getattr(row, key).isoformat()}"
+    return None
 
 
-def _login(
-    v: Verification, _auth: dict[str, str], fixture: dict[str, Any], _expected: dict[str, Any]
-) -> None:
-    good = v.client.post(
-        "/v1/auth/token", json={"email": fixture["emails"][0], "password": fixture["password"]}
-    )
-    v.check(
-        "POST /v1/auth/token answers 200 with a bearer token",
-        good.status_code == 200 and (v.json(good) or {}).get("token_type") == "bearer",
-    )
-    wrong = v.client.post(
-        "/v1/auth/token", json={"email": fixture["emails"][0], "password": "wrong-password"}
-    )
-    v.check(
-        "POST /v1/auth/token with a wrong password answers 401 invalid_credentials",
-        (v.json(wrong) or {}).get("error") == "invalid_credentials",
-    )
+def _ids(body: dict[str, Any]) -> list[Any] | None:
+    items = body.get("items")
+    if not isinstance(items, list):
+        return None
+    return [item.get("id") if isinstance(item, dict) else item for item in items]
 
 
-STEPS: list[tuple[str, Callable[[Verification, dict[str, str], dict[str, Any], dict[str, Any]], None]]] = [
-    ("health", _health),
-    ("product", _product),
+def _expect_page(t: Target, expect: Expect, params: dict[str, str], hits: list[Product], what: str) -> None:
+    """The page `GET /v1/products?params` holds the first `hits`, by id, and says if more exist."""
+    limit, request = int(params.get("limit", DEFAULT_LIMIT)), f"GET /v1/products?{urlencode(params)}"
+    response = t.client.get("/v1/products", params=params)
+    body, ids = _object(response), [product.id for product in hits[:limit]]
+    ok = response.status_code == 200 and set(body) == {"items", "next_cursor"} and _ids(body) == ids
+    expect(ok, f"{request} answered {response.status_code} {_short(_ids(body))}; {what} {_short(ids)}")
+    more = (body.get("next_cursor") is not None) == (len(hits) > limit)
+    expect(not ok or more, f"{request} has next_cursor {body.get('next_cursor')!r} with {len(hits)} hits")
+
+
+# --- the checks ---------------------------------------------------------------------------------
+
+
+def _answers(path: str, wanted: dict[str, str]) -> Check[Target]:
+    def check(t: Target, expect: Expect) -> None:
+        response = t.client.get(path)
+        ok = response.status_code == 200 and _object(response) == wanted
+        expect.answer(ok, f"GET {path}", response, f"200 {wanted}")
+
+    return check
+
+
+def _products_by_id(prefix: str, timestamps: re.Pattern[str], api: bool) -> Check[Target]:
+    """Sampled ids answer their database row; 0 and an unused id answer 404 (the API: with
+    the ETag of the row's version, and the contract's not_found)."""
+
+    def check(t: Target, expect: Expect) -> None:
+        rows = {product.id: product for product in t.catalogue}
+        for product_id in t.sample_ids():
+            request, row = f"GET {prefix}/{product_id}", rows[product_id]
+            response = t.client.get(f"{prefix}/{product_id}")
+            if response.status_code != 200:
+                expect.answer(False, request, response, "200 with its database row")
+                continue
+            problem = _mismatch(_object(response), row, timestamps)
+            expect(problem is None, f"{request} does not answer its database row: {problem}")
+            etag = response.headers.get("ETag")
+            expect(not api or etag == f'"{row.version}"', f"{request} sent ETag {etag!r}, not its version")
+        for missing in (0, t.catalogue[-1].id + 1):
+            response = t.client.get(f"{prefix}/{missing}")
+            ok = response.status_code == 404 and (not api or _object(response).get("error") == "not_found")
+            expect.answer(ok, f"GET {prefix}/{missing}", response, "404 not_found" if api else "404")
+
+    return check
+
+
+def _conditional_get(t: Target, expect: Expect) -> None:
+    path = f"/v1/products/{random.Random(SEED).choice(t.sample_ids())}"
+    etag = t.client.get(path).headers.get("ETag", "")
+    for tag in (etag, f"W/{etag}"):
+        response = t.client.get(path, headers={"If-None-Match": tag})
+        ok = response.status_code == 304 and not response.content and response.headers.get("ETag") == etag
+        request = f"GET {path} with If-None-Match: {tag} (its ETag)"
+        expect(ok, f"{request} answered {response.status_code} with {len(response.content)} body bytes")
+
+
+def _list(t: Target, expect: Expect) -> None:
+    _expect_page(t, expect, {"limit": "5"}, t.catalogue, "the database's first 5 are")
+    response = t.client.get("/v1/products", params={"limit": "0"})
+    body = _object(response)
+    details = body.get("details")
+    fields = [d.get("field") for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+    ok = response.status_code == 422 and body.get("error") == "validation_error" and fields == ["limit"]
+    expect.answer(ok, "GET /v1/products?limit=0", response, "422 validation_error naming limit")
+
+
+def _cursor(t: Implementation, expect: Expect) -> None:
+    cursor = _object(t.client.get("/v1/products", params={"limit": "5"})).get("next_cursor")
+    _expect_page(t, expect, {"limit": "5", "cursor": str(cursor)}, t.catalogue[5:], "the next 5 are")
+    for fixed in random.Random(SEED).sample(t.fixture.cursors, min(3, len(t.fixture.cursors))):
+        after = decode_cursor(fixed) or 0
+        hits = [product for product in t.catalogue if product.id > after]
+        _expect_page(t, expect, {"cursor": fixed}, hits, f"the products right after id {after} are")
+
+
+def _q_filter(t: Implementation, expect: Expect) -> None:
+    """`q` is a case-insensitive literal substring of the name (contract, Products)."""
+    first, second = random.Random(SEED).choices(t.fixture.words, k=2)
+    for word, limit in ((first, {}), (second.upper(), {"limit": "100"})):
+        hits = [product for product in t.catalogue if word.lower() in product.name.lower()]
+        _expect_page(t, expect, {"q": word} | limit, hits, f"the names containing {word!r} are")
+
+
+def _price_filter(t: Implementation, expect: Expect) -> None:
+    rng = random.Random(SEED)
+    for limit in ({}, {"limit": "100"}):
+        low = rng.randrange(0, 40_000)  # the ranges the scenarios ask for
+        high = low + rng.randrange(500, 10_000)
+        hits = [product for product in t.catalogue if low <= product.price_cents <= high]
+        params = {"min_price_cents": str(low), "max_price_cents": str(high)} | limit
+        _expect_page(t, expect, params, hits, f"the products priced {low} to {high} are")
+
+
+def _me(t: Implementation, expect: Expect) -> None:
+    response = t.me(t.fixture.tokens[0])
+    ok = response.status_code == 200 and _object(response).get("email") == t.fixture.token_emails[0]
+    expect.answer(ok, "GET /v1/users/me", response, f"200 with the email {t.fixture.token_emails[0]}")
+    expect.error("GET /v1/users/me without a token", t.client.get("/v1/users/me"), 401, "unauthorized")
+
+
+def _token(t: Implementation, secret: str, kid: str, issued_at: datetime) -> str:
+    """The fixture's first token signed anew: same claims, other times and jti."""
+    claims = jwt.decode(t.fixture.tokens[0], options={"verify_signature": False})
+    ttl = timedelta(seconds=t.settings.jwt_ttl_seconds)
+    claims |= {"iat": issued_at, "exp": issued_at + ttl, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"kid": kid})
+
+
+def _forged_token(t: Implementation, expect: Expect) -> None:
+    for kid, whose in ((key_id(FORGING_SECRET), "its own"), (key_id(t.settings.jwt_secret), "the server's")):
+        token = _token(t, FORGING_SECRET, kid, datetime.now(UTC))
+        request = f"GET /v1/users/me with a token signed by another secret ({whose} kid)"
+        expect.error(request, t.me(token), 401, "unauthorized")
+
+
+def _expired_token(t: Implementation, expect: Expect) -> None:
+    issued_at = datetime.now(UTC) - EXPIRED_AGO - timedelta(seconds=t.settings.jwt_ttl_seconds)
+    token = _token(t, t.settings.jwt_secret, key_id(t.settings.jwt_secret), issued_at)
+    expect.error("GET /v1/users/me with a token expired an hour ago", t.me(token), 401, "unauthorized")
+
+
+def _login(t: Implementation, expect: Expect) -> None:
+    email = t.fixture.emails[0]
+    response = t.client.post("/v1/auth/token", json={"email": email, "password": t.fixture.password})
+    body, ttl = _object(response), t.settings.jwt_ttl_seconds
+    ok = response.status_code == 200 and set(body) == {"access_token", "token_type", "expires_in"}
+    ok = ok and (body["token_type"], body["expires_in"]) == ("bearer", ttl)
+    expect.answer(ok, "POST /v1/auth/token", response, f"200 with a bearer token for {ttl} s")
+    me = t.me(body.get("access_token"))
+    expect.answer(_object(me).get("email") == email, f"GET /v1/users/me with the token of {email}", me, email)
+
+
+def _wrong_password(t: Implementation, expect: Expect) -> None:
+    credentials = {"email": t.fixture.emails[0], "password": "wrong-password"}
+    response = t.client.post("/v1/auth/token", json=credentials)
+    expect.error("POST /v1/auth/token with a wrong password", response, 401, "invalid_credentials")
+
+
+def _order(t: Implementation, expect: Expect) -> None:
+    product, auth = t.catalogue[0], {"Authorization": f"Bearer {t.fixture.tokens[0]}"}
+    body = {"items": [{"product_id": product.id, "quantity": 2}]}
+    response = t.client.post("/v1/orders", json=body, headers=auth)
+    order = _object(response)
+    item = {"product_id": product.id, "quantity": 2, "unit_price_cents": product.price_cents}
+    wanted = {"status": "pending", "items": [item], "total_cents": 2 * product.price_cents}
+    ok = set(order) == ORDER_KEYS and {key: order[key] for key in wanted} == wanted
+    expect.answer(response.status_code == 201 and ok, "POST /v1/orders", response, f"201 {wanted}")
+    location = response.headers.get("Location")
+    expect(location == f"/v1/orders/{order.get('id')}", f"POST /v1/orders sent Location {location!r}")
+    mine = _ids(_object(t.client.get("/v1/orders", headers=auth))) or [None]
+    expect(mine[0] == order.get("id"), f"GET /v1/orders does not list the new order first: {_short(mine)}")
+
+
+IMPLEMENTATION_CHECKS: list[tuple[str, Check[Implementation]]] = [
+    ("health", _answers("/health", {"status": "ok"})),
+    ("product by id", _products_by_id("/v1/products", UTC_TIMESTAMP, api=True)),
+    ("conditional GET", _conditional_get),
     ("list", _list),
+    ("cursor", _cursor),
+    ("q filter", _q_filter),
+    ("price filter", _price_filter),
     ("me", _me),
-    ("order", _order),
+    ("forged token", _forged_token),
+    ("expired token", _expired_token),
     ("login", _login),
+    ("wrong password", _wrong_password),
+    ("order", _order),  # last: it changes the first product
+]
+FLOOR_CHECKS: list[tuple[str, Check[Target]]] = [
+    ("hello", _answers("/hello", {"message": "hello"})),
+    ("product by id", _products_by_id("/products", RFC3339, api=False)),
 ]

@@ -1,33 +1,42 @@
-"""Floor app for FastAPI: GET /hello and GET /products/{id}."""
+"""Floor app for FastAPI: GET /hello and GET /products/{id} (see loadtests/floor/__init__.py).
+
+The routes are FastAPI routes (a bare Starlette route would measure Starlette, not FastAPI), but
+take only the `Request`: the path id comes from Starlette's `int` convertor, with no parameter
+validation. `/hello` is `async def` (no threadpool hop), the product read a sync `def` in the
+threadpool, sized from THREADPOOL_LIMIT as the implementation sizes it.
+"""
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
+import anyio.to_thread
+from fastapi import FastAPI, Request, Response
 
-from core.db import make_engine
-from core.models import Product
-from loadtests.floor import as_json
+from loadtests.floor import HELLO, JSON, NOT_FOUND, database, read_product_json, threadpool_limit
 
 
 def create_app() -> FastAPI:
-    app = FastAPI()
-    engine = make_engine(os.environ["DATABASE_URL"])
+    db = database()
+    limit = threadpool_limit()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = limit
+        yield
+
+    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.get("/hello")
-    async def hello() -> dict[str, Any]:
-        return {"message": "hello"}
+    async def hello() -> Response:
+        return Response(HELLO, media_type=JSON)
 
-    @app.get("/products/{product_id}")
-    def read_product(product_id: int) -> Any:
-        with Session(engine) as session:
-            product = session.get(Product, product_id)
-            if product is None:
-                return JSONResponse({"error": "not_found"}, status_code=404)
-            return as_json(product)
+    @app.get("/products/{product_id:int}")
+    def read_product(request: Request) -> Response:
+        body = read_product_json(db, request.path_params["product_id"])
+        if body is None:
+            return Response(NOT_FOUND, 404, media_type=JSON)
+        return Response(body, media_type=JSON)
 
     return app

@@ -1,32 +1,27 @@
-"""Floor app for Flask: GET /hello and GET /products/<id>."""
+"""Floor app for Flask: GET /hello and GET /products/<id> (see loadtests/floor/__init__.py)."""
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from flask import Flask, Response
 
-from flask import Flask
-from sqlalchemy.orm import Session
-
-from core.db import make_engine
-from core.models import Product
-from loadtests.floor import as_json
+from loadtests.floor import HELLO, JSON, NOT_FOUND, database, read_product_json
 
 
 def create_app() -> Flask:
     app = Flask(__name__)
-    engine = make_engine(os.environ["DATABASE_URL"])
+    db = database()
+    # Werkzeug copies a response's headers when it sends it, so one instance serves every request.
+    hello_response = Response(HELLO, content_type=JSON)
 
     @app.get("/hello")
-    def hello() -> dict[str, Any]:
-        return {"message": "hello"}
+    def hello() -> Response:
+        return hello_response
 
     @app.get("/products/<int:product_id>")
-    def read_product(product_id: int) -> tuple[dict[str, Any], int]:
-        with Session(engine) as session:
-            product = session.get(Product, product_id)
-            if product is None:
-                return {"error": "not_found"}, 404
-            return as_json(product), 200
+    def read_product(product_id: int) -> Response:
+        body = read_product_json(db, product_id)
+        if body is None:
+            return Response(NOT_FOUND, status=404, content_type=JSON)
+        return Response(body, content_type=JSON)
 
     return app

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# wrk, the second load generator, from Debian's package at a pinned version and SHA-256: the
+# benchmark's cross-check must measure with the same binary on every machine.
+set -euo pipefail
+VERSION=4.1.0-3+b2
+SHA256=b0206dc74df85365a248ddac2433c0ee3f210579fc5ed83758e73354bb1bbefb
+
+if [ "$(dpkg-query -W -f='${Version}' wrk 2>/dev/null || true)" = "$VERSION" ]; then
+    exit 0
+fi
+workdir=$(mktemp -d)
+trap 'rm -rf "$workdir"' EXIT
+cd "$workdir"
+apt-get download "wrk=$VERSION" 2>/dev/null || { apt-get update -qq && apt-get download "wrk=$VERSION"; }
+package=$(ls wrk_*.deb)
+echo "$SHA256  $package" | sha256sum -c -
+apt-get install -y -qq "./$package"

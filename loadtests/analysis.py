@@ -1,0 +1,152 @@
+"""Pure functions from measured cells to flags, comparisons with confidence intervals and
+verdicts, and floor shares. Nothing here measures, reads files or prints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+from loadtests.matrix import ServerConfig, differs, pairing
+from loadtests.results import Cell, Comparison, FloorShare, FloorVerdict, Results, Thresholds, Verdict
+from loadtests.scenarios import FLOOR_SCENARIOS
+
+CONFIDENCE = 0.95
+RESAMPLES = 9999
+BOOTSTRAP_SEED = 20261130  # the same data gives the same interval
+
+
+def cell_flags(cell: Cell, thresholds: Thresholds, ceiling_rps: float | None) -> list[str]:
+    """Why a cell's number may not be the server's own limit."""
+    flags = []
+    if max(t.generator_cpu_percent for t in cell.trials) >= thresholds.generator_bound_cpu:
+        flags.append("generator-bound")
+    if ceiling_rps and cell.rps_median >= thresholds.near_ceiling_share * ceiling_rps:
+        flags.append("near-generator-ceiling")
+    if cell.median("server_cpu_percent") < thresholds.saturated_cpu:
+        flags.append("not-saturated")
+    if any(t.failures for t in cell.trials):
+        flags.append("errors")
+    if max(t.steal_percent for t in cell.trials) >= thresholds.steal_percent:
+        flags.append("cpu-steal")
+    return flags
+
+
+def ratio_ci(numerator: Sequence[float], denominator: Sequence[float]) -> tuple[float, float, float]:
+    """Ratio of means and its 95 % paired bootstrap interval (trial i of one side ran next to
+    trial i of the other, so drift between rounds cancels out of the ratio)."""
+    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    if len(a) != len(b) or len(a) < 2:
+        raise ValueError("need two or more paired trials on each side")
+    point = float(a.mean() / b.mean())
+    if np.all(a == a[0]) and np.all(b == b[0]):
+        return point, point, point
+    result = stats.bootstrap(
+        (a, b),
+        lambda x, y, axis: np.mean(x, axis=axis) / np.mean(y, axis=axis),
+        paired=True,
+        vectorized=True,
+        confidence_level=CONFIDENCE,
+        n_resamples=RESAMPLES,
+        method="percentile",
+        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    )
+    interval = result.confidence_interval
+    return point, float(interval.low), float(interval.high)
+
+
+def verdict(low: float, high: float, flags: Sequence[str], band: float) -> Verdict:
+    """FastAPI ÷ Flask interval → a word. Within ±band of 1 is no difference worth the name."""
+    if flags:
+        return "inconclusive"
+    if 1 - band <= low and high <= 1 + band:
+        return "no-difference"
+    if low > 1:
+        return "fastapi-faster"
+    if high < 1:
+        return "flask-faster"
+    return "inconclusive"
+
+
+def compare(cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thresholds) -> list[Comparison]:
+    """Every FastAPI server against every Flask server, per scenario: like-for-like first."""
+    implementation = {(c.server, c.scenario): c for c in cells if c.target == "implementation"}
+    order = {"same-server": 0, "same-process-manager": 1, "cross-server": 2}
+    rows = []
+    for (fastapi_name, scenario), fast in implementation.items():
+        for (flask_name, flask_scenario), slow in implementation.items():
+            if fast.front_end != "fastapi" or slow.front_end != "flask" or flask_scenario != scenario:
+                continue
+            rounds = min(len(fast.trials), len(slow.trials))
+            ratio, low, high = ratio_ci(
+                [t.rps for t in fast.trials[:rounds]], [t.rps for t in slow.trials[:rounds]]
+            )
+            flags = sorted(set(fast.flags) | set(slow.flags))
+            fastapi, flask = servers[fastapi_name], servers[flask_name]
+            rows.append(
+                Comparison(
+                    scenario=scenario,
+                    fastapi_server=fastapi_name,
+                    flask_server=flask_name,
+                    pairing=pairing(fastapi, flask),
+                    differs=differs(fastapi, flask),
+                    ratio=ratio,
+                    ci95=(low, high),
+                    verdict=verdict(low, high, flags, thresholds.no_difference),
+                    flags=flags,
+                )
+            )
+    return sorted(rows, key=lambda r: (order[r.pairing], r.fastapi_server, r.flask_server))
+
+
+def floor_verdict(low: float, target: float, flags: Sequence[str]) -> FloorVerdict:
+    """Met only when the whole interval clears the target; a flagged cell decides nothing."""
+    if flags:
+        return "inconclusive"
+    return "met" if low >= target else "missed"
+
+
+def floor_shares(cells: list[Cell], thresholds: Thresholds) -> list[FloorShare]:
+    by_key = {(c.server, c.target, c.scenario): c for c in cells}
+    rows = []
+    for (server, target, scenario), ours in by_key.items():
+        floor_scenario = FLOOR_SCENARIOS.get(scenario)
+        floor = by_key.get((server, "floor", floor_scenario or ""))
+        if target != "implementation" or floor is None or floor_scenario is None:
+            continue
+        rounds = min(len(ours.trials), len(floor.trials))
+        share, low, high = ratio_ci(
+            [t.rps for t in ours.trials[:rounds]], [t.rps for t in floor.trials[:rounds]]
+        )
+        flags = sorted(set(ours.flags) | set(floor.flags))
+        goal = thresholds.floor_targets[scenario]
+        rows.append(
+            FloorShare(
+                server=server,
+                scenario=scenario,
+                floor_scenario=floor_scenario,
+                share=share,
+                ci95=(low, high),
+                target=goal,
+                verdict=floor_verdict(low, goal, flags),
+                flags=flags,
+            )
+        )
+    return rows
+
+
+def analyse(results: Results) -> Results:
+    """Flags, comparisons and floor shares from the cells (what `make bench` stores)."""
+    ceiling = results.generator.ceiling_rps
+    cells = [
+        c.model_copy(update={"flags": cell_flags(c, results.thresholds, ceiling)}) for c in results.cells
+    ]
+    configs = {name: record.config for name, record in results.servers.items()}
+    return results.model_copy(
+        update={
+            "cells": cells,
+            "comparisons": compare(cells, configs, results.thresholds),
+            "floor_shares": floor_shares(cells, results.thresholds),
+        }
+    )

@@ -1,0 +1,106 @@
+"""`servers.toml` as typed objects: servers, what each front end serves, profiles, and the
+environment every benchmarked server runs with."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from devtools.servers import REPO_ROOT
+
+MATRIX = REPO_ROOT / "loadtests" / "servers.toml"
+FrontEnd = Literal["flask", "fastapi"]
+Target = Literal["implementation", "floor"]
+Pairing = Literal["same-server", "same-process-manager", "cross-server"]
+
+# Every benchmarked server gets this environment, plus DATABASE_URL, DB_POOL_SIZE and
+# THREADPOOL_LIMIT from its configuration.
+SERVER_ENV = {
+    "APP_ENV": "production",
+    "JWT_SECRET": "benchmark-secret-not-for-production-0123456789",
+    "JWT_TTL_SECONDS": "7200",
+    "LOG_REQUESTS": "false",
+    # OWASP's minimum for Argon2id (19 MiB, 2 iterations, 1 lane): ~30 ms a login on one core,
+    # so the login scenario measures something within a short trial. The app's default is 64 MiB.
+    "ARGON2_MEMORY_KIB": "19456",
+    "ARGON2_TIME_COST": "2",
+    "ARGON2_PARALLELISM": "1",
+}
+# The application's default pool (core/settings.py); a server never gets fewer connections
+# than it has threads.
+MIN_DB_POOL = 10
+
+
+class ServerConfig(BaseModel):
+    name: str
+    front_end: FrontEnd
+    label: str = Field(description="the server as a sentence names it: 'FastAPI on <label>'")
+    server: str = Field(description="the HTTP server itself; equal on both sides: same-server")
+    manager: str = Field(description="the process manager; equal on both sides: same-process-manager")
+    workers: int = Field(ge=1)
+    threads: int = Field(ge=1, description="Flask worker threads, or FastAPI's threadpool limit")
+    notes: str = Field(description="what this server does besides running the framework")
+    command: list[str]
+
+    def argv(self, target: str, port: int) -> list[str]:
+        values = {
+            "target": target,
+            "port": str(port),
+            "workers": str(self.workers),
+            "threads": str(self.threads),
+        }
+        executable = str(Path(sys.executable).parent / self.command[0])
+        return [executable, *(part.format(**values) for part in self.command[1:])]
+
+    @property
+    def db_pool_size(self) -> int:
+        return max(MIN_DB_POOL, self.threads)
+
+    def environment(self, database_url: str) -> dict[str, str]:
+        return {
+            **SERVER_ENV,
+            "DATABASE_URL": database_url,
+            "DB_POOL_SIZE": str(self.db_pool_size),
+            "THREADPOOL_LIMIT": str(self.threads),
+        }
+
+
+class Profile(BaseModel):
+    servers: list[str] = Field(min_length=1)
+    scenarios: list[str] = Field(min_length=1)
+    floor: bool
+    users: int = Field(ge=1)
+    warmup_seconds: float = Field(ge=0, description="one discarded run per cell before its trials")
+    settle_seconds: float = Field(ge=0, description="after the last user started, before the window")
+    window_seconds: float = Field(gt=0, description="the measured window of each trial")
+    trials: int = Field(ge=2)
+
+
+class Matrix(BaseModel):
+    servers: dict[str, ServerConfig]
+    targets: dict[FrontEnd, dict[Target, str]]
+    profiles: dict[str, Profile]
+
+    @classmethod
+    def load(cls, path: Path = MATRIX) -> Matrix:
+        raw = tomllib.loads(path.read_text())
+        for name, server in raw["servers"].items():
+            server["name"] = name
+        return cls.model_validate(raw)
+
+
+def pairing(fastapi: ServerConfig, flask: ServerConfig) -> Pairing:
+    if fastapi.server == flask.server:
+        return "same-server"
+    if fastapi.manager == flask.manager:
+        return "same-process-manager"
+    return "cross-server"
+
+
+def differs(fastapi: ServerConfig, flask: ServerConfig) -> str:
+    """What differs between two servers besides the framework, in one sentence."""
+    return f"FastAPI: {fastapi.notes}. Flask: {flask.notes}."

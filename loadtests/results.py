@@ -1,0 +1,176 @@
+"""The benchmark's results as one pydantic model: `Results` IS the schema of results.json
+(version 2; `load` also reads version 1 files, converting what they hold)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, computed_field
+
+from loadtests.matrix import FrontEnd, Pairing, Profile, ServerConfig, Target
+from loadtests.sampling import Machine, ProcessMemory
+
+SCHEMA_VERSION: Literal[2] = 2
+Verdict = Literal["fastapi-faster", "flask-faster", "no-difference", "inconclusive"]
+FloorVerdict = Literal["met", "missed", "inconclusive"]
+
+
+class Latency(BaseModel):
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+class Second(BaseModel):
+    """One second of a trial (from its start): completions and latency."""
+
+    second: int
+    successes: int
+    failures: int
+    p50_ms: float
+    p99_ms: float
+
+
+class Trial(BaseModel):
+    index: int = Field(description="position in the run's interleaved schedule")
+    started_at: float
+    window_seconds: float
+    successes: int = Field(description="successful responses completed in the window")
+    failures: int = Field(description="failed requests completed in the window (never throughput)")
+    rps: float = Field(description="successes ÷ window_seconds")
+    latency: Latency = Field(description="of the window's successful responses")
+    server_cpu_percent: float = Field(description="mean over the window; 100 = every server CPU busy")
+    cpu_ms_per_request: float = Field(description="server CPU time in the window ÷ successes")
+    generator_cpu_percent: float = Field(description="mean over the window; 100 = every generator CPU busy")
+    steal_percent: float = Field(description="time stolen by the hypervisor from the pinned CPUs")
+    memory: list[ProcessMemory] = Field(description="USS/PSS of each server process after the window")
+    timeline: list[Second]
+    errors: dict[str, int] = Field(description="failures of the whole run, by error")
+
+    @property
+    def uss_mib(self) -> float:
+        return sum(p.uss_mib for p in self.memory)
+
+    @property
+    def pss_mib(self) -> float:
+        return sum(p.pss_mib for p in self.memory)
+
+
+class Cell(BaseModel):
+    """One server, one target (implementation or floor), one scenario: its trials."""
+
+    server: str
+    front_end: FrontEnd
+    scenario: str
+    target: Target
+    trials: list[Trial]
+    flags: list[str] = []
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rps_median(self) -> float:
+        return statistics.median(t.rps for t in self.trials)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rps_min(self) -> float:
+        return min(t.rps for t in self.trials)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rps_max(self) -> float:
+        return max(t.rps for t in self.trials)
+
+    def median(self, value: str) -> float:
+        """The median over the trials of a Trial attribute or of a latency percentile."""
+        return statistics.median(
+            float(getattr(t.latency, value) if value.endswith("_ms") else getattr(t, value))
+            for t in self.trials
+        )
+
+
+class Comparison(BaseModel):
+    scenario: str
+    fastapi_server: str
+    flask_server: str
+    pairing: Pairing
+    differs: str = Field(description="what differs between the two servers besides the framework")
+    ratio: float = Field(description="FastAPI ÷ Flask, mean req/s of the paired trials")
+    ci95: tuple[float, float] = Field(description="95 % bootstrap confidence interval of the ratio")
+    verdict: Verdict
+    flags: list[str]
+
+
+class FloorShare(BaseModel):
+    server: str
+    scenario: str
+    floor_scenario: str
+    share: float
+    ci95: tuple[float, float]
+    target: float
+    verdict: FloorVerdict
+    flags: list[str]
+
+
+class ServerRecord(BaseModel):
+    config: ServerConfig
+    command: dict[Target, list[str]] = {}
+    startup_seconds: dict[Target, float] = Field(default={}, description="process start → first 200")
+    db_pool_size: int
+    threadpool_limit: int
+    refused: list[str] | None = None
+
+
+class GeneratorInfo(BaseModel):
+    processes: int
+    users: int
+    ceiling_rps: float | None = Field(description="Locust against the floor's /hello at the start")
+    ceiling_generator_cpu_percent: float | None = None
+    ceiling_server: str | None = None
+
+
+class Thresholds(BaseModel):
+    generator_bound_cpu: float = 90.0
+    near_ceiling_share: float = 0.70
+    saturated_cpu: float = 85.0
+    steal_percent: float = 5.0
+    no_difference: float = 0.05
+    floor_targets: dict[str, float] = {"health": 0.85, "product_by_id": 0.80}
+
+
+class Results(BaseModel):
+    schema_version: Literal[2] = SCHEMA_VERSION
+    converted_from_schema: int | None = None
+    started_at: datetime
+    finished_at: datetime
+    profile_name: str
+    profile: Profile
+    database: str
+    seed: dict[str, int]
+    machine: Machine
+    packages: dict[str, str]
+    generator: GeneratorInfo
+    thresholds: Thresholds = Thresholds()
+    schedule: list[str] = Field(default=[], description="the interleaved order of one round of trials")
+    servers: dict[str, ServerRecord]
+    cells: list[Cell]
+    comparisons: list[Comparison] = []
+    floor_shares: list[FloorShare] = []
+
+    def write(self, path: Path) -> None:
+        path.write_text(self.model_dump_json(indent=1))
+
+
+def load(path: Path) -> Results:
+    """A results.json of schema 2, or of schema 1 converted (analysis must be run again)."""
+    raw: dict[str, Any] = json.loads(path.read_text())
+    if raw.get("schema_version") == 1:
+        from loadtests.schema_v1 import convert
+
+        return convert(raw)
+    return Results.model_validate(raw)

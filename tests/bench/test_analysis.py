@@ -1,0 +1,132 @@
+"""Flags, confidence intervals, verdicts and floor shares on data with known answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadtests.analysis import analyse, cell_flags, floor_verdict, ratio_ci, verdict
+from loadtests.results import Thresholds
+from tests.bench.factories import cell, results
+
+GRANIAN = ("fastapi-granian-asgi", "flask-granian-wsgi")
+THRESHOLDS = Thresholds()
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "flags", "expected"),
+    [
+        (1.07, 1.15, [], "fastapi-faster"),
+        (0.85, 0.93, [], "flask-faster"),
+        (0.97, 1.04, [], "no-difference"),
+        (1.01, 1.04, [], "no-difference"),  # different, but by less than the band
+        (1.02, 1.08, [], "fastapi-faster"),
+        (0.90, 1.08, [], "inconclusive"),  # straddles 1 and leaves the band: too wide
+        (1.07, 1.15, ["generator-bound"], "inconclusive"),
+        (0.97, 1.03, ["errors"], "inconclusive"),
+    ],
+)
+def test_verdict_words(low: float, high: float, flags: list[str], expected: str) -> None:
+    assert verdict(low, high, flags, band=0.05) == expected
+
+
+def test_the_interval_holds_a_clear_ratio_tightly() -> None:
+    ratio, low, high = ratio_ci([110, 112, 108, 111, 109], [100, 101, 99, 100, 100])
+
+    assert ratio == pytest.approx(1.10, abs=0.002)
+    assert 1.08 < low < ratio < high < 1.12
+
+
+def test_pairing_cancels_drift_that_both_sides_share() -> None:
+    drift = [1.0, 0.8, 1.2, 0.9, 1.1]  # the machine slows and speeds between rounds
+    flask = [1000 * d for d in drift]
+    fastapi = [1100 * d for d in drift]
+
+    ratio, low, high = ratio_ci(fastapi, flask)
+
+    assert (low, ratio, high) == pytest.approx((1.1, 1.1, 1.1))
+
+
+def test_noisy_trials_give_a_wide_interval_that_contains_one() -> None:
+    _, low, high = ratio_ci([100, 140, 70, 120, 90], [100, 100, 100, 100, 100])
+
+    assert low < 1 < high
+    assert high - low > 0.2
+    assert verdict(low, high, [], 0.05) == "inconclusive"
+
+
+def test_an_interval_needs_paired_trials() -> None:
+    with pytest.raises(ValueError, match="paired"):
+        ratio_ci([1.0], [1.0])
+
+
+def test_cell_flags_from_window_means() -> None:
+    def flags(
+        server_cpu: float = 99, generator_cpu: float = 50, failures: int = 0, steal: float = 0
+    ) -> list[str]:
+        me = cell(
+            "flask-granian-wsgi",
+            "me",
+            [1000, 1000],
+            server_cpu=server_cpu,
+            generator_cpu=generator_cpu,
+            failures=failures,
+            steal=steal,
+        )
+        return cell_flags(me, THRESHOLDS, 10_000)
+
+    assert flags() == []
+    assert flags(generator_cpu=95) == ["generator-bound"]
+    assert flags(server_cpu=70) == ["not-saturated"]
+    assert flags(failures=1) == ["errors"]
+    assert flags(steal=6) == ["cpu-steal"]
+    near = cell("flask-granian-wsgi", "health", [7500, 7600])
+    assert cell_flags(near, THRESHOLDS, 10_000) == ["near-generator-ceiling"]
+    assert cell_flags(near, THRESHOLDS, None) == []
+
+
+def test_analyse_compares_like_for_like_first_with_what_differs() -> None:
+    cells = [
+        cell("fastapi-granian-asgi", "me", [900, 910, 905]),
+        cell("flask-granian-wsgi", "me", [1000, 1005, 1002]),
+        cell("fastapi-gunicorn-uvicorn", "me", [800, 805, 790]),
+        cell("flask-gunicorn-gthread", "me", [800, 810, 795]),
+    ]
+
+    analysed = analyse(results(cells))
+
+    pairs = [(c.fastapi_server, c.flask_server, c.pairing, c.verdict) for c in analysed.comparisons]
+    assert pairs[:2] == [
+        ("fastapi-granian-asgi", "flask-granian-wsgi", "same-server", "flask-faster"),
+        ("fastapi-gunicorn-uvicorn", "flask-gunicorn-gthread", "same-process-manager", "no-difference"),
+    ]
+    assert {p[2] for p in pairs[2:]} == {"cross-server"}
+    assert "granian" in analysed.comparisons[0].differs
+
+
+def test_a_flagged_cell_makes_its_comparisons_inconclusive() -> None:
+    cells = [
+        cell("fastapi-granian-asgi", "health", [9000, 9100, 9050], generator_cpu=97),
+        cell("flask-granian-wsgi", "health", [6000, 6100, 6050]),
+    ]
+
+    (comparison,) = analyse(results(cells, ceiling=None)).comparisons
+
+    assert comparison.verdict == "inconclusive"
+    assert comparison.flags == ["generator-bound"]
+
+
+def test_floor_shares_and_their_verdicts() -> None:
+    cells = [
+        cell("flask-granian-wsgi", "product_by_id", [850, 860, 855]),
+        cell("flask-granian-wsgi", "floor_product_by_id", [1000, 1000, 1000], target="floor"),
+        cell("fastapi-granian-asgi", "product_by_id", [700, 700, 700]),
+        cell("fastapi-granian-asgi", "floor_product_by_id", [1000, 1000, 1000], target="floor"),
+    ]
+
+    shares = {s.server: s for s in analyse(results(cells)).floor_shares}
+
+    assert shares["flask-granian-wsgi"].verdict == "met"
+    assert shares["flask-granian-wsgi"].share == pytest.approx(0.855)
+    assert shares["fastapi-granian-asgi"].verdict == "missed"
+    assert floor_verdict(0.9, 0.8, ["generator-bound"]) == "inconclusive"
+    assert floor_verdict(0.79, 0.8, []) == "missed"  # the whole interval must clear the target

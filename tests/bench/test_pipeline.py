@@ -1,0 +1,175 @@
+"""The benchmark pipeline's pieces: plan, results schema, version 1 files, views, sampling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loadtests.analysis import analyse
+from loadtests.plan import cpu_list, plan_from_args
+from loadtests.render import html, markdown
+from loadtests.render.text import sentence
+from loadtests.results import SCHEMA_VERSION, load
+from loadtests.sampling import Readings, topology
+from tests.bench.factories import cell, results
+
+V1_TRIAL = {
+    "rps": 1000.0, "requests": 2000, "failures": 0, "p50_ms": 5, "p90_ms": 8, "p99_ms": 12,
+    "server_cpu_peak": 99, "server_cpu_mean": 97, "server_rss_mb_peak": 80, "generator_cpu_peak": 60,
+    "generator_cpu_mean": 55, "csv_prefix": "raw/x",
+}  # fmt: skip
+
+
+def v1_results() -> dict[str, object]:
+    def v1_cell(server: str, front_end: str, rps: float) -> dict[str, object]:
+        trials = [{**V1_TRIAL, "rps": rps + i} for i in range(3)]
+        return {"server": server, "front_end": front_end, "kind": "implementation", "scenario": "me",
+                "command": ["x"], "locust_command": ["y"], "trials": trials, "flags": []}  # fmt: skip
+
+    server = {"workers": 1, "threads": 8, "command": ["granian"], "refused": None}
+    return {
+        "schema_version": 1,
+        "started_at": "2026-11-29T10:47:00+00:00",
+        "finished_at": "2026-11-29T10:52:00+00:00",
+        "profile": {
+            "name": "quick",
+            "servers": ["a"],
+            "scenarios": ["me"],
+            "floor": False,
+            "warmup_seconds": 1,
+            "trial_seconds": 2,
+            "trials": 3,
+            "users": 32,
+        },
+        "database": "sqlite",
+        "seed": {"users": 1000, "products": 10000, "orders": 20000, "seed": 42},
+        "machine": {
+            "cpu_model": "EPYC",
+            "logical_cpus": 2,
+            "memory_gib": 24,
+            "python": "3.11.7",
+            "platform": "Linux",
+            "server_cpus": [0],
+            "generator_cpus": [1],
+        },
+        "packages": {"fastapi": "1"},
+        "locust_workers": 1,
+        "servers": {
+            "flask-granian-wsgi": {**server, "name": "flask-granian-wsgi", "front_end": "flask"},
+            "fastapi-uvicorn": {**server, "name": "fastapi-uvicorn", "front_end": "fastapi"},
+        },
+        "cells": [v1_cell("flask-granian-wsgi", "flask", 1000), v1_cell("fastapi-uvicorn", "fastapi", 1200)],
+    }
+
+
+def test_the_plan_follows_the_profile_and_the_overrides() -> None:
+    quick = plan_from_args([])
+    assert quick.profile_name == "quick"
+    assert [s.name for s in quick.servers] == [
+        "flask-granian-wsgi", "fastapi-granian-asgi", "flask-gunicorn-gthread", "fastapi-gunicorn-uvicorn",
+    ]  # fmt: skip
+    assert quick.database == "sqlite" and quick.admin_url is None
+
+    custom = plan_from_args(
+        ["--servers", "fastapi-uvicorn,flask-gunicorn-sync", "--scenarios", "me,login", "--trials", "4",
+         "--threads", "4", "--postgres", "postgresql://u@127.0.0.1/x", "--out", "/tmp/o"]
+    )  # fmt: skip
+    assert [s.name for s in custom.servers] == ["fastapi-uvicorn", "flask-gunicorn-sync"]
+    assert custom.profile.scenarios == ["me", "login"] and custom.profile.trials == 4
+    assert {s.threads for s in custom.servers} == {4}
+    assert (custom.database, custom.admin_url) == ("postgresql", "postgresql://u@127.0.0.1/x")
+    with pytest.raises(SystemExit, match="unknown server or scenario: nope"):
+        plan_from_args(["--scenarios", "nope"])
+
+
+def test_matched_concurrency_reaches_the_servers_environment() -> None:
+    server = plan_from_args(["--threads", "12"]).servers[1]
+    environment = server.environment("sqlite:///x.db")
+
+    assert environment["THREADPOOL_LIMIT"] == "12"
+    assert int(environment["DB_POOL_SIZE"]) >= 12
+
+
+def test_cpu_lists_as_taskset_writes_them() -> None:
+    assert cpu_list("0") == [0]
+    assert cpu_list("0-2,5") == [0, 1, 2, 5]
+
+
+def test_results_json_is_the_model_and_keeps_its_stable_fields(tmp_path: Path) -> None:
+    analysed = analyse(
+        results(
+            [
+                cell("fastapi-granian-asgi", "me", [900, 905, 910]),
+                cell("flask-granian-wsgi", "me", [1000] * 3),
+            ]
+        )
+    )
+    analysed.write(tmp_path / "results.json")
+
+    raw = json.loads((tmp_path / "results.json").read_text())
+    assert raw["schema_version"] == SCHEMA_VERSION == 2
+    (comparison,) = raw["comparisons"]
+    assert set(comparison) >= {
+        "scenario",
+        "fastapi_server",
+        "flask_server",
+        "pairing",
+        "ratio",
+        "ci95",
+        "verdict",
+        "flags",
+    }
+    assert set(raw["cells"][0]) >= {"server", "scenario", "target", "rps_median", "trials", "flags"}
+    assert load(tmp_path / "results.json") == analysed
+
+
+def test_a_version_1_file_is_read_and_analysed_again(tmp_path: Path) -> None:
+    (tmp_path / "results.json").write_text(json.dumps(v1_results()))
+
+    converted = analyse(load(tmp_path / "results.json"))
+
+    assert converted.converted_from_schema == 1
+    (comparison,) = converted.comparisons
+    assert comparison.pairing == "cross-server"
+    assert comparison.ratio == pytest.approx(1201 / 1001)
+    assert "old whole-run formula" in markdown.summary(converted)
+
+
+def test_every_view_opens_with_the_verdicts() -> None:
+    analysed = analyse(
+        results(
+            [
+                cell("fastapi-granian-asgi", "me", [890, 900, 910]),
+                cell("flask-granian-wsgi", "me", [1000] * 3),
+            ]
+        )
+    )
+    (comparison,) = analysed.comparisons
+    words = sentence(analysed, comparison)
+
+    assert words.startswith("FastAPI on granian (ASGI) is 10 % slower than Flask on granian (WSGI) (95 % CI")
+    summary = markdown.summary(analysed)
+    assert summary.index("## Verdicts") < summary.index("## Requests per second")
+    assert words in summary
+    report = html.report(analysed)
+    assert report.index("<h2>Verdicts</h2>") < report.index("<h2>Requests per second</h2>")
+    assert "data:image/png;base64," in report and 'src="http' not in report
+
+
+def test_cpu_readings_are_interpolated_over_any_window() -> None:
+    readings = Readings()
+    for at, value in [(0.0, 0.0), (1.0, 0.5), (2.0, 1.5)]:
+        readings.add(at, value)
+
+    assert readings.at(1.5) == pytest.approx(1.0)
+    assert readings.rate(0.5, 1.5) == pytest.approx(0.75)
+    with pytest.raises(ValueError):
+        readings.at(3.0)
+
+
+def test_isolation_is_weak_when_the_generator_shares_a_cpu_with_the_server() -> None:
+    assert not topology([0], [1]).weak_isolation or topology([0], [1]).shared_cores
+    assert topology([0, 1], [1]).overlapping == [1]
+    assert topology([0, 1], [1]).weak_isolation
