@@ -10,10 +10,10 @@ CONTRACT := $(PYTEST) contract_tests -q
 
 .PHONY: install serve test unit contract contract-inprocess differential fuzz-ci fuzz lint migrate lock clean
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.lock
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --require-hashes -r requirements.lock
 	touch $@
 
 install: $(VENV)/.installed ## create .venv from the lock file
@@ -43,7 +43,6 @@ lint: install ## ruff and mypy
 	$(VENV)/bin/mypy .
 
 lock: install ## re-resolve requirements.lock from pyproject.toml
-	$(VENV)/bin/pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 --no-header -o requirements.lock
 
 differential: install ## Flask vs FastAPI on random request sequences, in-process (N sequences, default 150)

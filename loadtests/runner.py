@@ -105,10 +105,11 @@ class Runner:
     def run(self) -> Results:
         plan, profile = self.plan, self.plan.profile
         (plan.out / "logs").mkdir(parents=True, exist_ok=True)
-        # The runner's own work (sampling, bookkeeping) must not take the servers' CPUs.
-        os.sched_setaffinity(0, plan.generator_cpus)
         started_at = datetime.now(UTC)
         with ExitStack() as stack:
+            # The runner's own work (sampling, bookkeeping) must not take the servers' CPUs.
+            stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
+            os.sched_setaffinity(0, plan.generator_cpus)
             self.console.print(f"Seeding a {plan.database} database {plan.seed} …")
             databases = SeededDatabases(
                 plan.database, plan.out / "databases", plan.seed_spec, plan.admin_url, stack
