@@ -42,21 +42,26 @@ class Readings:
         return (self.at(end) - self.at(start)) / (end - start)
 
 
-def tree_cpu_seconds(roots: list[psutil.Process], known: dict[int, psutil.Process]) -> float:
-    total = 0.0
-    for root in roots:
+def tree(pids: list[int]) -> list[psutil.Process]:
+    """The processes with these ids and all their descendants."""
+    found = []
+    for pid in pids:
         try:
-            processes = [root, *root.children(recursive=True)]
+            root = psutil.Process(pid)
+            found += [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             continue
-        for process in processes:
-            # Reuse Process objects: psutil caches what identifies them.
-            process = known.setdefault(process.pid, process)
-            try:
-                times = process.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system
+    return found
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
     return total
 
 
@@ -64,8 +69,8 @@ class Sampler:
     """Samples the CPU seconds of process trees and the steal seconds of some CPUs."""
 
     def __init__(self, trees: dict[str, list[int]], cpus: list[int]) -> None:
-        self._roots = {name: [psutil.Process(pid) for pid in pids] for name, pids in trees.items()}
-        self._known: dict[int, psutil.Process] = {}
+        # Servers and generators fork their workers at start-up, so the trees are read once.
+        self._processes = {name: tree(pids) for name, pids in trees.items()}
         self._cpus = cpus
         self.cpu = {name: Readings() for name in trees}
         self.steal = Readings()
@@ -74,8 +79,8 @@ class Sampler:
 
     def _sample(self) -> None:
         now = time.time()
-        for name, roots in self._roots.items():
-            self.cpu[name].add(now, tree_cpu_seconds(roots, self._known))
+        for name, processes in self._processes.items():
+            self.cpu[name].add(now, cpu_seconds(processes))
         per_cpu = psutil.cpu_times(percpu=True)
         self.steal.add(now, sum(getattr(per_cpu[cpu], "steal", 0.0) for cpu in self._cpus))
 
@@ -104,13 +109,8 @@ class ProcessMemory(BaseModel):
 def memory_of(root_pid: int) -> list[ProcessMemory]:
     """USS (memory only this process holds) and PSS (its share of what it shares) of a server's
     processes: summing RSS over forked workers would count shared pages once per worker."""
-    try:
-        root = psutil.Process(root_pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
     readings = []
-    for process in processes:
+    for process in tree([root_pid]):
         try:
             info = process.memory_full_info()
             readings.append(
@@ -129,13 +129,12 @@ def memory_of(root_pid: int) -> list[ProcessMemory]:
 def wait_idle(pids: list[int], idle_percent: float = 10.0, timeout: float = 30.0) -> None:
     """Let a server finish the requests a stopped generator abandoned (slow logins would
     otherwise spill into the next trial)."""
-    known: dict[int, psutil.Process] = {}
-    roots = [psutil.Process(pid) for pid in pids]
+    processes = tree(pids)
     deadline = time.monotonic() + timeout
-    before, at = tree_cpu_seconds(roots, known), time.monotonic()
+    before, at = cpu_seconds(processes), time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.1)
-        now_cpu, now = tree_cpu_seconds(roots, known), time.monotonic()
+        now_cpu, now = cpu_seconds(processes), time.monotonic()
         if 100 * (now_cpu - before) / (now - at) < idle_percent:
             return
         before, at = now_cpu, now
