@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -26,42 +26,18 @@ from core.db import Database
 from core.models import Product
 from core.pagination import decode_cursor
 from core.settings import Settings
+from loadtests.expect import Expect, json_object, page_ids, product_mismatch, short
 from loadtests.fixture import Fixture
 
 SEED = 20260101
 SAMPLES = 10
 DEFAULT_LIMIT = 20
-PRODUCT_KEYS = {"id", "name", "description", "price_cents", "stock", "created_at", "updated_at"}
 ORDER_KEYS = {"id", "user_id", "status", "items", "total_cents", "created_at", "updated_at"}
 UTC_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
 FORGING_SECRET = "not-the-server-secret-but-just-as-long-0123456789"
 # Far beyond core.auth.CLOCK_SKEW_SECONDS: only a server that ignores `exp` accepts it.
 EXPIRED_AGO = timedelta(hours=1)
-
-
-class Expect:
-    """Records the failures of one named check as sentences."""
-
-    def __init__(self, check: str, failures: list[str]) -> None:
-        self.check, self.failures = check, failures
-
-    def __call__(self, ok: bool, sentence: str) -> None:
-        if not ok:
-            self.failures.append(f"{self.check}: {sentence}")
-
-    def answer(self, ok: bool, request: str, response: httpx.Response, wanted: str) -> None:
-        self(ok, f"{request} answered {response.status_code} {_short(response.text)}, not {wanted}")
-
-    def error(self, request: str, response: httpx.Response, status: int, code: str) -> None:
-        """The contract's error body: exactly `error` and a non-empty `message`."""
-        body = _object(response)
-        ok = response.status_code == status and set(body) == {"error", "message"} and body["error"] == code
-        ok = ok and isinstance(body["message"], str) and body["message"] != ""
-        self.answer(ok, request, response, f"{status} {{'error': {code!r}, 'message': ...}}")
-        if code == "unauthorized":
-            bearer = response.headers.get("WWW-Authenticate") == "Bearer"
-            self(bearer, f"{request} answered without WWW-Authenticate: Bearer")
 
 
 @dataclass(frozen=True)
@@ -119,60 +95,13 @@ def _catalogue(database_url: str) -> list[Product]:
         db.dispose()
 
 
-# --- comparisons -------------------------------------------------------------------------------
-
-
-def _object(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object answered, or {} for anything else."""
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _short(value: object, limit: int = 160) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
-
-
-def _instant(value: object, pattern: re.Pattern[str]) -> datetime | None:
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        return None
-    try:
-        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:  # well-formed but impossible, such as month 13
-        return None
-
-
-def _mismatch(body: dict[str, Any], row: Product, timestamps: re.Pattern[str]) -> str | None:
-    """How `body` differs from the product's row (None when it does not)."""
-    if set(body) != PRODUCT_KEYS:
-        return f"its fields are {sorted(body)}"
-    for key in ("id", "name", "description", "price_cents", "stock"):
-        expected = getattr(row, key)
-        if (type(body[key]), body[key]) != (type(expected), expected):
-            return f"{key} is {_short(body[key])}, the database has {expected!r}"
-    for key in ("created_at", "updated_at"):
-        if _instant(body[key], timestamps) != getattr(row, key):
-            return f"{key} is {_short(body[key])}, the database has {getattr(row, key).isoformat()}"
-    return None
-
-
-def _ids(body: dict[str, Any]) -> list[Any] | None:
-    items = body.get("items")
-    if not isinstance(items, list):
-        return None
-    return [item.get("id") if isinstance(item, dict) else item for item in items]
-
-
 def _expect_page(t: Target, expect: Expect, params: dict[str, str], hits: list[Product], what: str) -> None:
     """The page `GET /v1/products?params` holds the first `hits`, by id, and says if more exist."""
     limit, request = int(params.get("limit", DEFAULT_LIMIT)), f"GET /v1/products?{urlencode(params)}"
     response = t.client.get("/v1/products", params=params)
-    body, ids = _object(response), [product.id for product in hits[:limit]]
-    ok = response.status_code == 200 and set(body) == {"items", "next_cursor"} and _ids(body) == ids
-    expect(ok, f"{request} answered {response.status_code} {_short(_ids(body))}; {what} {_short(ids)}")
+    body, ids = json_object(response), [product.id for product in hits[:limit]]
+    ok = response.status_code == 200 and set(body) == {"items", "next_cursor"} and page_ids(body) == ids
+    expect(ok, f"{request} answered {response.status_code} {short(page_ids(body))}; {what} {short(ids)}")
     more = (body.get("next_cursor") is not None) == (len(hits) > limit)
     expect(not ok or more, f"{request} has next_cursor {body.get('next_cursor')!r} with {len(hits)} hits")
 
@@ -183,7 +112,7 @@ def _expect_page(t: Target, expect: Expect, params: dict[str, str], hits: list[P
 def _answers(path: str, wanted: dict[str, str]) -> Check[Target]:
     def check(t: Target, expect: Expect) -> None:
         response = t.client.get(path)
-        ok = response.status_code == 200 and _object(response) == wanted
+        ok = response.status_code == 200 and json_object(response) == wanted
         expect.answer(ok, f"GET {path}", response, f"200 {wanted}")
 
     return check
@@ -201,13 +130,15 @@ def _products_by_id(prefix: str, timestamps: re.Pattern[str], api: bool) -> Chec
             if response.status_code != 200:
                 expect.answer(False, request, response, "200 with its database row")
                 continue
-            problem = _mismatch(_object(response), row, timestamps)
+            problem = product_mismatch(json_object(response), row, timestamps)
             expect(problem is None, f"{request} does not answer its database row: {problem}")
             etag = response.headers.get("ETag")
             expect(not api or etag == f'"{row.version}"', f"{request} sent ETag {etag!r}, not its version")
         for missing in (0, t.catalogue[-1].id + 1):
             response = t.client.get(f"{prefix}/{missing}")
-            ok = response.status_code == 404 and (not api or _object(response).get("error") == "not_found")
+            ok = response.status_code == 404 and (
+                not api or json_object(response).get("error") == "not_found"
+            )
             expect.answer(ok, f"GET {prefix}/{missing}", response, "404 not_found" if api else "404")
 
     return check
@@ -226,7 +157,7 @@ def _conditional_get(t: Target, expect: Expect) -> None:
 def _list(t: Target, expect: Expect) -> None:
     _expect_page(t, expect, {"limit": "5"}, t.catalogue, "the database's first 5 are")
     response = t.client.get("/v1/products", params={"limit": "0"})
-    body = _object(response)
+    body = json_object(response)
     details = body.get("details")
     fields = [d.get("field") for d in details if isinstance(d, dict)] if isinstance(details, list) else []
     ok = response.status_code == 422 and body.get("error") == "validation_error" and fields == ["limit"]
@@ -234,7 +165,7 @@ def _list(t: Target, expect: Expect) -> None:
 
 
 def _cursor(t: Implementation, expect: Expect) -> None:
-    cursor = _object(t.client.get("/v1/products", params={"limit": "5"})).get("next_cursor")
+    cursor = json_object(t.client.get("/v1/products", params={"limit": "5"})).get("next_cursor")
     _expect_page(t, expect, {"limit": "5", "cursor": str(cursor)}, t.catalogue[5:], "the next 5 are")
     for fixed in random.Random(SEED).sample(t.fixture.cursors, min(3, len(t.fixture.cursors))):
         after = decode_cursor(fixed) or 0
@@ -262,7 +193,7 @@ def _price_filter(t: Implementation, expect: Expect) -> None:
 
 def _me(t: Implementation, expect: Expect) -> None:
     response = t.me(t.fixture.tokens[0])
-    ok = response.status_code == 200 and _object(response).get("email") == t.fixture.token_emails[0]
+    ok = response.status_code == 200 and json_object(response).get("email") == t.fixture.token_emails[0]
     expect.answer(ok, "GET /v1/users/me", response, f"200 with the email {t.fixture.token_emails[0]}")
     expect.error("GET /v1/users/me without a token", t.client.get("/v1/users/me"), 401, "unauthorized")
 
@@ -291,12 +222,14 @@ def _expired_token(t: Implementation, expect: Expect) -> None:
 def _login(t: Implementation, expect: Expect) -> None:
     email = t.fixture.emails[0]
     response = t.client.post("/v1/auth/token", json={"email": email, "password": t.fixture.password})
-    body, ttl = _object(response), t.settings.jwt_ttl_seconds
+    body, ttl = json_object(response), t.settings.jwt_ttl_seconds
     ok = response.status_code == 200 and set(body) == {"access_token", "token_type", "expires_in"}
     ok = ok and (body["token_type"], body["expires_in"]) == ("bearer", ttl)
     expect.answer(ok, "POST /v1/auth/token", response, f"200 with a bearer token for {ttl} s")
     me = t.me(body.get("access_token"))
-    expect.answer(_object(me).get("email") == email, f"GET /v1/users/me with the token of {email}", me, email)
+    expect.answer(
+        json_object(me).get("email") == email, f"GET /v1/users/me with the token of {email}", me, email
+    )
 
 
 def _wrong_password(t: Implementation, expect: Expect) -> None:
@@ -309,15 +242,15 @@ def _order(t: Implementation, expect: Expect) -> None:
     product, auth = t.catalogue[0], {"Authorization": f"Bearer {t.fixture.tokens[0]}"}
     body = {"items": [{"product_id": product.id, "quantity": 2}]}
     response = t.client.post("/v1/orders", json=body, headers=auth)
-    order = _object(response)
+    order = json_object(response)
     item = {"product_id": product.id, "quantity": 2, "unit_price_cents": product.price_cents}
     wanted = {"status": "pending", "items": [item], "total_cents": 2 * product.price_cents}
     ok = set(order) == ORDER_KEYS and {key: order[key] for key in wanted} == wanted
     expect.answer(response.status_code == 201 and ok, "POST /v1/orders", response, f"201 {wanted}")
     location = response.headers.get("Location")
     expect(location == f"/v1/orders/{order.get('id')}", f"POST /v1/orders sent Location {location!r}")
-    mine = _ids(_object(t.client.get("/v1/orders", headers=auth))) or [None]
-    expect(mine[0] == order.get("id"), f"GET /v1/orders does not list the new order first: {_short(mine)}")
+    mine = page_ids(json_object(t.client.get("/v1/orders", headers=auth))) or [None]
+    expect(mine[0] == order.get("id"), f"GET /v1/orders does not list the new order first: {short(mine)}")
 
 
 IMPLEMENTATION_CHECKS: list[tuple[str, Check[Implementation]]] = [
