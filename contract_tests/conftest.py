@@ -1,4 +1,4 @@
-"""Targets for the contract suite.
+"""Targets for the contract suite: the executable form of docs/api-contract.md.
 
 Every test takes the `target` fixture (directly or through `client`), parametrized over the
 front ends, so each test shows as `test_x[flask]` and `test_x[fastapi]`:

@@ -49,6 +49,9 @@ def describe(status: int) -> str:
 
 API_TITLE = "Shop API"
 API_VERSION = "1.0.0"
-API_DESCRIPTION = "The shop contract v1: users, products, orders, JWT auth with roles."
+API_DESCRIPTION = (
+    "The shop contract v1: users, products, orders, JWT auth with roles. "
+    "Normative text: docs/api-contract.md in the repository."
+)
 BEARER_SCHEME_NAME = "HTTPBearer"
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
