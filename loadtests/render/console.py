@@ -6,7 +6,16 @@ from rich.console import Console
 from rich.table import Table
 
 from loadtests.render.markdown import cell_rows, row_label
-from loadtests.render.text import VERDICT_WORDS, cell_text, floor_text, legend, notes, sentence
+from loadtests.render.text import (
+    VERDICT_WORDS,
+    cell_text,
+    floor_text,
+    legend,
+    notes,
+    pair_title,
+    pairs,
+    sentence,
+)
 from loadtests.results import Results
 
 STYLES = {"fastapi-faster": "bold", "flask-faster": "bold", "no-difference": "", "inconclusive": "dim"}
@@ -14,10 +23,10 @@ STYLES = {"fastapi-faster": "bold", "flask-faster": "bold", "no-difference": "",
 
 def show(results: Results, console: Console) -> None:
     console.rule("Verdicts: FastAPI ÷ Flask (ratio of mean req/s, 95 % bootstrap CI)")
-    for c in results.comparisons:
-        console.print(
-            f"[{STYLES[c.verdict]}]{c.scenario} · {c.pairing}: {sentence(results, c)}[/]", highlight=False
-        )
+    for group in pairs(results):
+        console.print(f"\n[bold underline]{pair_title(results, group[0])}[/]", highlight=False)
+        for c in group:
+            console.print(f"[{STYLES[c.verdict]}]  {c.scenario}: {sentence(results, c)}[/]", highlight=False)
     table = Table(title=f"req/s: median (min–max) of trials. {legend(results)}")
     servers, rows, by_key = cell_rows(results)
     table.add_column("scenario")

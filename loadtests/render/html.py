@@ -6,7 +6,16 @@ import html
 
 from loadtests.render import charts
 from loadtests.render.markdown import cell_rows, row_label
-from loadtests.render.text import VERDICT_WORDS, cell_text, floor_text, legend, notes, sentence
+from loadtests.render.text import (
+    VERDICT_WORDS,
+    cell_text,
+    floor_text,
+    legend,
+    notes,
+    pair_title,
+    pairs,
+    sentence,
+)
 from loadtests.results import Results
 
 STYLE = """
@@ -30,10 +39,24 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 def report(results: Results) -> str:
     esc = html.escape
     p, m = results.profile, results.machine
-    verdicts = "".join(
-        f'<li class="{c.verdict}"><b>{esc(c.scenario)}</b> <small>({esc(c.pairing)})</small>: '
-        f"{esc(sentence(results, c))}</li>"
-        for c in results.comparisons
+    sections = []
+    for group in pairs(results):
+        items = "".join(
+            f'<li class="{c.verdict}"><b>{esc(c.scenario)}</b>: {esc(sentence(results, c))}</li>'
+            for c in group
+        )
+        sections.append(
+            (
+                group[0].pairing,
+                f"<h3>{esc(pair_title(results, group[0]))}</h3><p><small>What differs besides the framework: "
+                f'{esc(group[0].differs)}</small></p><ul class="verdicts">{items}</ul>',
+            )
+        )
+    cross = "".join(section for pairing, section in sections if pairing == "cross-server")
+    verdicts = "".join(section for pairing, section in sections if pairing != "cross-server") + (
+        f"<details><summary>Cross-server comparisons (the HTTP server differs too)</summary>{cross}</details>"
+        if cross
+        else ""
     )
     servers, rows, by_key = cell_rows(results)
     cell_table = table(
@@ -47,11 +70,10 @@ def report(results: Results) -> str:
         ],
     )
     comparison_table = table(
-        ["scenario", "FastAPI server", "Flask server", "pairing", "ratio", "95 % CI", "verdict", "what differs besides the framework"],
+        ["scenario", "FastAPI server", "Flask server", "pairing", "ratio", "95 % CI", "verdict"],
         [
             [esc(c.scenario), esc(c.fastapi_server), esc(c.flask_server), esc(c.pairing), f"{c.ratio:.2f}",
-             f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f}", esc(VERDICT_WORDS[c.verdict] + (f" ({', '.join(c.flags)})" if c.flags else "")),
-             f"<small>{esc(c.differs)}</small>"]
+             f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f}", esc(VERDICT_WORDS[c.verdict] + (f" ({', '.join(c.flags)})" if c.flags else ""))]
             for c in results.comparisons
         ],
     )  # fmt: skip
@@ -90,7 +112,7 @@ seeded with {results.seed.get("users")} users, {results.seed.get("products")} pr
 A verdict needs the whole 95 % interval on one side of 1 (or within ±{100 * results.thresholds.no_difference:.0f} % for
 "no difference"), and no flag on either cell.</p>
 <h2>Verdicts</h2>
-<ul class="verdicts">{verdicts or "<li>No comparisons.</li>"}</ul>
+{verdicts or "<p>No comparisons.</p>"}
 {charts.forest(results) if results.comparisons else ""}
 {comparison_table if results.comparisons else ""}
 <h2>Notes on this run</h2>

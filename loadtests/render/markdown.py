@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from loadtests.render.text import VERDICT_WORDS, cell_text, floor_text, legend, notes, sentence
+from loadtests.render.text import (
+    VERDICT_WORDS,
+    cell_text,
+    floor_text,
+    legend,
+    notes,
+    pair_title,
+    pairs,
+    sentence,
+)
 from loadtests.results import Cell, Results
 
 
@@ -32,12 +41,10 @@ def summary(results: Results) -> str:
         "## Verdicts",
         "",
     ]
-    for pairing in ("same-server", "same-process-manager", "cross-server"):
-        same = [c for c in results.comparisons if c.pairing == pairing]
-        if same:
-            lines += [f"**{pairing}**", ""]
-            lines += [f"- `{c.scenario}`: {sentence(results, c)}" for c in same]
-            lines.append("")
+    for group in pairs(results):
+        lines += [f"**{pair_title(results, group[0])}**. {group[0].differs}", ""]
+        lines += [f"- `{c.scenario}`: {sentence(results, c)}" for c in group]
+        lines.append("")
     lines += [
         "| scenario | FastAPI server | Flask server | pairing | ratio | 95 % CI | verdict | flags |",
         "|---|---|---|---|---:|---:|---|---|",

@@ -40,6 +40,19 @@ def side(results: Results, server: str) -> str:
     return f"{FRONT_END_NAMES[config.front_end]} on {config.label}"
 
 
+def pairs(results: Results) -> list[list[Comparison]]:
+    """The comparisons grouped by server pair, in their order (like-for-like first)."""
+    grouped: dict[tuple[str, str], list[Comparison]] = {}
+    for c in results.comparisons:
+        grouped.setdefault((c.fastapi_server, c.flask_server), []).append(c)
+    return list(grouped.values())
+
+
+def pair_title(results: Results, first: Comparison) -> str:
+    fastapi, flask = side(results, first.fastapi_server), side(results, first.flask_server)
+    return f"{fastapi} vs {flask} ({first.pairing})"
+
+
 def percent_range(low: float, high: float) -> str:
     return f"{100 * low:.0f}–{100 * high:.0f} %"
 
