@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,14 +40,14 @@ def key_id(secret: str) -> str:
 
 
 class Passwords:
-    def __init__(self, settings: Settings) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-        )
+    def __init__(self, time_cost: int, memory_kib: int, parallelism: int) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
         # Verifying against this when the email is unknown keeps login time the same.
         self._dummy_hash = self._hasher.hash(uuid.uuid4().hex)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Passwords:
+        return cls(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -59,12 +60,23 @@ class Passwords:
 
 
 class Tokens:
-    def __init__(self, settings: Settings) -> None:
-        self._secret = settings.jwt_secret
-        self._issuer = settings.jwt_issuer
-        self.ttl_seconds = settings.jwt_ttl_seconds
-        secrets = [settings.jwt_secret, *settings.old_jwt_secrets]
-        self._keys = {key_id(secret): secret for secret in secrets}
+    def __init__(
+        self, secret: str, old_secrets: Sequence[str] = (), issuer: str = "shop-api", ttl_seconds: int = 900
+    ):
+        """`secret` signs and verifies; `old_secrets` (retired) only verify."""
+        self._secret = secret
+        self._issuer = issuer
+        self.ttl_seconds = ttl_seconds
+        self._keys = {key_id(key): key for key in (secret, *old_secrets)}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Tokens:
+        return cls(
+            settings.jwt_secret.get_secret_value(),
+            [old.get_secret_value() for old in settings.jwt_old_secrets],
+            settings.jwt_issuer,
+            settings.jwt_ttl_seconds,
+        )
 
     def issue(self, user_id: int, role: str) -> str:
         now = datetime.now(UTC)

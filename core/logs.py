@@ -17,7 +17,7 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     for logger in (access_log, error_log):
         logger.handlers[:] = [handler]
-        logger.setLevel(settings.log_level.upper())
+        logger.setLevel(settings.log_level)
         logger.propagate = False
     access_log.disabled = not settings.log_requests
 

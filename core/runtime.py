@@ -25,8 +25,8 @@ def build_runtime(settings: Settings) -> Runtime:
     runtime = Runtime(
         settings=settings,
         db=Database(settings.database_url, settings.db_pool_size),
-        passwords=Passwords(settings),
-        tokens=Tokens(settings),
+        passwords=Passwords.from_settings(settings),
+        tokens=Tokens.from_settings(settings),
     )
     if settings.admin_email and settings.admin_password:
         ensure_admin(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-deploy-0123456789"
 MIN_SECRET_BYTES = 32
@@ -18,8 +18,9 @@ class Settings(BaseSettings):
 
     app_env: Literal["production", "development", "test"] = "production"
     database_url: str = "sqlite:///var/shop.db"
-    jwt_secret: str = ""
-    jwt_old_secrets: str = ""
+    jwt_secret: SecretStr = SecretStr("")
+    # Comma-separated in the environment: retired secrets that still verify (key rotation).
+    jwt_old_secrets: Annotated[list[SecretStr], NoDecode] = []
     jwt_issuer: str = "shop-api"
     jwt_ttl_seconds: int = Field(default=900, ge=1)
     argon2_time_cost: int = Field(default=3, ge=1)
@@ -29,26 +30,36 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_password: str | None = None
     log_requests: bool = True
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # PostgreSQL's pool per process (plus as many overflow connections). SQLite ignores it: its
+    # pool is sized for the largest threadpool in core/db.py, since its connections are local.
     db_pool_size: int = Field(default=10, ge=1)
     # How many sync route handlers FastAPI runs at once (anyio's threadpool; its default is 40).
     # Benchmarks set it equal to the Flask server's thread count, so both get the same concurrency.
     threadpool_limit: int = Field(default=40, ge=1)
 
+    @field_validator("jwt_old_secrets", mode="before")
+    @classmethod
+    def _split_old_secrets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [secret.strip() for secret in value.split(",") if secret.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _require_strong_secret(self) -> Settings:
-        if not self.jwt_secret and self.app_env == "development":
-            self.jwt_secret = DEVELOPMENT_JWT_SECRET
-        if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+        if not self.jwt_secret.get_secret_value() and self.app_env == "development":
+            self.jwt_secret = SecretStr(DEVELOPMENT_JWT_SECRET)
+        if len(self.jwt_secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
             raise ValueError(
                 f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes "
                 "(a development default is used only when APP_ENV=development)"
             )
         return self
-
-    @property
-    def old_jwt_secrets(self) -> list[str]:
-        return [secret.strip() for secret in self.jwt_old_secrets.split(",") if secret.strip()]
 
 
 def settings_from(values: Mapping[str, str]) -> Settings:

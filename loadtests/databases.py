@@ -34,7 +34,7 @@ class SeededDatabases:
         workdir.mkdir(parents=True, exist_ok=True)
         self.template_url = stack.enter_context(fresh_database(kind, workdir, "bench_template", admin_url))
         database = Database(self.template_url)
-        seed(database, spec, Passwords(settings_from(SERVER_ENV)).hash(PASSWORD))
+        seed(database, spec, Passwords.from_settings(settings_from(SERVER_ENV)).hash(PASSWORD))
         if kind == "sqlite":
             with database.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

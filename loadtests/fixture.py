@@ -42,7 +42,7 @@ class Fixture(BaseModel):
 
 def seeded_fixture(spec: SeedSpec, settings: Settings) -> Fixture:
     """Test data for a database seeded with `spec`, tokens signed with `settings`' secret."""
-    tokens = Tokens(settings)
+    tokens = Tokens.from_settings(settings)
     customers = list(range(2, spec.users + 1))
     token_users = customers[:TOKENS]
     depth = min(CURSORS, spec.products // PAGE)

@@ -91,14 +91,19 @@ def _drop_header(name: str) -> Callable[[Request], None]:
 
 def _reissue(settings: Settings, rejected: type[jwt.PyJWTError]) -> Callable[[Request], None]:
     """Replace a bearer token that the server would reject with `rejected` by a valid one."""
-    tokens = Tokens(settings)
+    tokens = Tokens.from_settings(settings)
 
     def edit(request: Request) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             return
         try:
-            jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], options={"verify_iss": False})
+            jwt.decode(
+                token,
+                settings.jwt_secret.get_secret_value(),
+                algorithms=[ALGORITHM],
+                options={"verify_iss": False},
+            )
         except rejected:
             claims = jwt.decode(token, options={"verify_signature": False})
             token = tokens.issue(int(claims["sub"]), claims.get("role", "customer"))

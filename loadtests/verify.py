@@ -207,7 +207,10 @@ def _token(t: Implementation, secret: str, kid: str, issued_at: datetime) -> str
 
 
 def _forged_token(t: Implementation, expect: Expect) -> None:
-    for kid, whose in ((key_id(FORGING_SECRET), "its own"), (key_id(t.settings.jwt_secret), "the server's")):
+    for kid, whose in (
+        (key_id(FORGING_SECRET), "its own"),
+        (key_id(t.settings.jwt_secret.get_secret_value()), "the server's"),
+    ):
         token = _token(t, FORGING_SECRET, kid, datetime.now(UTC))
         request = f"GET /v1/users/me with a token signed by another secret ({whose} kid)"
         expect.error(request, t.me(token), 401, "unauthorized")
@@ -215,7 +218,12 @@ def _forged_token(t: Implementation, expect: Expect) -> None:
 
 def _expired_token(t: Implementation, expect: Expect) -> None:
     issued_at = datetime.now(UTC) - EXPIRED_AGO - timedelta(seconds=t.settings.jwt_ttl_seconds)
-    token = _token(t, t.settings.jwt_secret, key_id(t.settings.jwt_secret), issued_at)
+    token = _token(
+        t,
+        t.settings.jwt_secret.get_secret_value(),
+        key_id(t.settings.jwt_secret.get_secret_value()),
+        issued_at,
+    )
     expect.error("GET /v1/users/me with a token expired an hour ago", t.me(token), 401, "unauthorized")
 
 

@@ -38,12 +38,12 @@ def db(settings: Settings) -> Iterator[Database]:
 
 @pytest.fixture
 def passwords(settings: Settings) -> Passwords:
-    return Passwords(settings)
+    return Passwords.from_settings(settings)
 
 
 @pytest.fixture
 def tokens(settings: Settings) -> Tokens:
-    return Tokens(settings)
+    return Tokens.from_settings(settings)
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     with fresh_database("sqlite", tmp_path_factory.mktemp("verify"), "verify") as url:
         settings = settings_from(SERVER_ENV | {"DATABASE_URL": url})
         db = Database(url)
-        seed(db, SPEC, Passwords(settings).hash(PASSWORD))
+        seed(db, SPEC, Passwords.from_settings(settings).hash(PASSWORD))
         db.dispose()
         yield Seeded(url, settings, seeded_fixture(SPEC, settings))
 

@@ -22,7 +22,26 @@ def test_settings_refuse_a_missing_or_short_secret_outside_development() -> None
 
 
 def test_development_gets_a_default_secret() -> None:
-    assert Settings(app_env="development", jwt_secret="").jwt_secret == DEVELOPMENT_JWT_SECRET
+    assert (
+        Settings(app_env="development", jwt_secret="").jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET
+    )
+
+
+def test_settings_read_old_secrets_as_a_list_and_hide_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("JWT_OLD_SECRETS", " first-retired-secret , ,second-retired-secret")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+
+    settings = Settings()
+
+    assert [old.get_secret_value() for old in settings.jwt_old_secrets] == [
+        "first-retired-secret",
+        "second-retired-secret",
+    ]
+    assert settings.log_level == "WARNING"
+    assert SECRET not in repr(settings) and "first-retired-secret" not in repr(settings)
+    with pytest.raises(ValidationError, match="log_level"):
+        Settings(log_level="LOUD")
 
 
 def test_passwords_verify_only_the_right_password(passwords: Passwords) -> None:
@@ -77,7 +96,7 @@ def test_anything_but_a_valid_token_is_unauthorized(tokens: Tokens, header: str 
 
 def test_old_secrets_still_verify_but_never_sign(settings: Settings) -> None:
     old = "retired-secret-0123456789abcdef0123456"
-    rotated = Tokens(settings.model_copy(update={"jwt_old_secrets": old}))
+    rotated = Tokens(SECRET, old_secrets=[old], issuer=settings.jwt_issuer)
     assert rotated.user_id_from_header("Bearer " + _forge({}, secret=old)) == 7
     assert jwt.get_unverified_header(rotated.issue(1, "admin"))["kid"] == key_id(SECRET)
 
