@@ -1,4 +1,4 @@
-"""Targets for the contract suite: the executable form of docs/api-contract.md.
+"""Hooks and fixtures of the contract suite: the executable form of docs/api-contract.md.
 
 Every test takes the `target` fixture (directly or through `client`), parametrized over the
 front ends, so each test shows as `test_x[flask]` and `test_x[fastapi]`:
@@ -9,46 +9,21 @@ front ends, so each test shows as `test_x[flask]` and `test_x[fastapi]`:
 * `--database=sqlite|postgresql`: each target gets its own fresh, migrated database.
 * `--base-url=URL`: test any running implementation (id `[external]`); it must have an admin
   whose credentials are in CONTRACT_ADMIN_EMAIL / CONTRACT_ADMIN_PASSWORD.
+
+The servers themselves, and what the suite knows of them, are in `contract_tests.targets`.
 """
 
 from __future__ import annotations
 
-import os
-import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
 from contract_tests.helpers import Account, login, new_customer
-from core.settings import settings_from
-from devtools.databases import fresh_database, postgres_unavailable_reason
-from devtools.servers import FRONT_ENDS, ServerProcess, free_port, server_command, wait_healthy
-
-ADMIN_EMAIL = "contract-admin@example.com"
-ADMIN_PASSWORD = "contract-admin-password"
-JWT_SECRET = "contract-suite-secret-0123456789abcdef"
-OLD_JWT_SECRET = "contract-suite-retired-secret-0123456789"
-JWT_ISSUER = "shop-api"
-# One TLS context for every client: building one per test (httpx's default) costs ~20 ms each.
-TLS = ssl.create_default_context()
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    base_url: str
-    admin_email: str
-    admin_password: str
-    # What the suite knows of the server's configuration (None for --base-url targets).
-    jwt_secret: str | None = None
-    old_jwt_secret: str | None = None
-    jwt_issuer: str = JWT_ISSUER
-    max_body_bytes: int = 65536
+from contract_tests.targets import TLS, Target, Targets
+from devtools.servers import FRONT_ENDS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,57 +49,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"contract mode: {config.getoption('mode')}, database: {config.getoption('database')}"
 
 
-def server_env(database_url: str) -> dict[str, str]:
-    return {
-        "APP_ENV": "test",
-        "DATABASE_URL": database_url,
-        "JWT_SECRET": JWT_SECRET,
-        "JWT_OLD_SECRETS": OLD_JWT_SECRET,
-        "JWT_ISSUER": JWT_ISSUER,
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_KIB": "1024",
-        "ARGON2_PARALLELISM": "1",
-        "LOG_REQUESTS": "false",
-    }
-
-
-class Targets:
-    """Starts each front end once per session (server and database), on first use."""
-
-    def __init__(self, config: pytest.Config, stack: ExitStack, tmp: pytest.TempPathFactory) -> None:
-        self._config, self._stack, self._tmp = config, stack, tmp
-        self._started: dict[str, Target] = {}
-
-    def get(self, name: str) -> Target:
-        if name not in self._started:
-            self._started[name] = self._start(name)
-        return self._started[name]
-
-    def _start(self, name: str) -> Target:
-        config = self._config
-        if name == "external":
-            return Target(
-                name,
-                config.getoption("base_url").rstrip("/"),
-                os.environ.get("CONTRACT_ADMIN_EMAIL", ADMIN_EMAIL),
-                os.environ.get("CONTRACT_ADMIN_PASSWORD", ADMIN_PASSWORD),
-            )
-        database = config.getoption("database")
-        if database == "postgresql" and (reason := postgres_unavailable_reason()):
-            if os.environ.get("REQUIRE_POSTGRES") == "1":
-                pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
-            pytest.skip(f"PostgreSQL tests skipped: {reason}")
-        workdir = self._tmp.mktemp(name)
-        env = server_env(self._stack.enter_context(fresh_database(database, workdir, name)))
-        if config.getoption("mode") == "live":
-            base_url, _ = start_live(self._stack, name, env, workdir)
-        else:
-            base_url = _start_in_process(self._stack, name, env)
-        return Target(name, base_url, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, OLD_JWT_SECRET)
-
-
 @pytest.fixture(scope="session")
 def targets(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Targets]:
     """Every server is stopped and every database dropped at the end of the session."""
@@ -135,50 +59,6 @@ def targets(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest, targets: Targets) -> Target:
     return targets.get(request.param)
-
-
-def start_live(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> tuple[str, ServerProcess]:
-    """The production command line of `name`, logging to workdir/server.log; its base URL."""
-    port = free_port()
-    server = ServerProcess(server_command(name, port), env, log_path=workdir / "server.log")
-    stack.callback(server.stop)
-    base_url = f"http://127.0.0.1:{port}"
-    server.wait_healthy(base_url)
-    return base_url, server
-
-
-def _start_in_process(stack: ExitStack, name: str, env: dict[str, str]) -> str:
-    settings = settings_from(env)
-    port = free_port()
-    if name == "flask":
-        from werkzeug.serving import make_server
-
-        from flask_impl.app import create_app as create_flask_app
-
-        wsgi_server = make_server("127.0.0.1", port, create_flask_app(settings), threaded=True)
-        thread = threading.Thread(target=wsgi_server.serve_forever, daemon=True)
-        thread.start()
-        stack.callback(wsgi_server.shutdown)
-    else:
-        import uvicorn
-
-        from fastapi_impl.app import create_app as create_fastapi_app
-
-        asgi_server = uvicorn.Server(
-            uvicorn.Config(create_fastapi_app(settings), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=asgi_server.run, daemon=True)
-        thread.start()
-
-        def stop() -> None:
-            asgi_server.should_exit = True
-            thread.join(timeout=10)
-
-        stack.callback(stop)
-    base_url = f"http://127.0.0.1:{port}"
-    if not wait_healthy(base_url):
-        raise RuntimeError(f"in-process {name} server did not become healthy")
-    return base_url
 
 
 @pytest.fixture

@@ -1,23 +1,25 @@
-"""Small helpers the contract tests share: unique users, tokens, products, pages, forged tokens."""
+"""Small helpers the contract tests share: unique users, tokens, products, pages, large bodies,
+forged tokens."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import jwt
 import pytest
 
-if TYPE_CHECKING:
-    from contract_tests.conftest import Target
+from contract_tests.targets import Target
 
 PASSWORD = "correct-horse-battery"
 MAX_ID = 2**63 - 1
@@ -171,6 +173,11 @@ def assert_error(response: httpx.Response, status: int, code: str, fields: set[s
 
 def assert_unauthorized(response: httpx.Response) -> None:
     assert_error(response, 401, "unauthorized")
+
+
+def megabytes(count: int) -> Iterator[bytes]:
+    """`count` MiB, streamed (chunked unless a Content-Length is given)."""
+    return itertools.repeat(b"x" * (1 << 20), count)
 
 
 # --- forged tokens -----------------------------------------------------------------------------

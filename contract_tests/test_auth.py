@@ -10,7 +10,6 @@ import httpx
 import jwt
 import pytest
 
-from contract_tests.conftest import Target
 from contract_tests.helpers import (
     PASSWORD,
     Account,
@@ -29,6 +28,7 @@ from contract_tests.helpers import (
     secret_of,
     unique_email,
 )
+from contract_tests.targets import Target
 
 
 def register(client: httpx.Client, **fields: Any) -> httpx.Response:

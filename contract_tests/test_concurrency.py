@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.conftest import Target
 from contract_tests.helpers import Account, new_customer, new_product
+from contract_tests.targets import Target
 
 BUYERS = 40
 STOCK = 10

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Targets
+from contract_tests.targets import Targets
 from devtools.servers import FRONT_ENDS
 
 # Human wording may differ between the documents; meaning may not.

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract_tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, server_env
 from contract_tests.helpers import bearer, token_for
+from contract_tests.targets import ADMIN_EMAIL, ADMIN_PASSWORD, server_env
 from devtools.databases import fresh_database
 from devtools.servers import FRONT_ENDS, REPO_ROOT, ServerProcess, free_port, server_command
 

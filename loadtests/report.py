@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -14,7 +15,16 @@ from rich.console import Console
 from loadtests.analysis import analyse
 from loadtests.render import console as console_view
 from loadtests.render import html, markdown
-from loadtests.results import Results, load
+from loadtests.results import Results
+from loadtests.schema_v1 import convert
+
+
+def load(path: Path) -> Results:
+    """A results.json of schema 2, or of schema 1 converted (analyse it again before use)."""
+    raw = json.loads(path.read_text())
+    if raw.get("schema_version") == 1:
+        return convert(raw)
+    return Results.model_validate(raw)
 
 
 def write_reports(results: Results, out: Path, console: Console) -> None:

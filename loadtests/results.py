@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -164,13 +163,3 @@ class Results(BaseModel):
 
     def write(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=1))
-
-
-def load(path: Path) -> Results:
-    """A results.json of schema 2, or of schema 1 converted (analysis must be run again)."""
-    raw: dict[str, Any] = json.loads(path.read_text())
-    if raw.get("schema_version") == 1:
-        from loadtests.schema_v1 import convert
-
-        return convert(raw)
-    return Results.model_validate(raw)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loadtests import bench
-from loadtests.results import load
+from loadtests.report import load
 
 VERDICTS = {"fastapi-faster", "flask-faster", "no-difference", "inconclusive"}
 

@@ -11,8 +11,7 @@ from core.auth import Passwords, Principal, Tokens
 from core.db import Database
 from core.migrate import upgrade
 from core.settings import Settings
-
-SECRET = "unit-test-secret-0123456789abcdef0123"
+from tests.values import SECRET
 
 
 @pytest.fixture

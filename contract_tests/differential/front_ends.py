@@ -17,8 +17,8 @@ import httpx
 from anyio.from_thread import BlockingPortal
 from starlette.types import ASGIApp
 
-from contract_tests.conftest import server_env
 from contract_tests.differential.replay import Replayer
+from contract_tests.targets import server_env
 from core.settings import Settings, settings_from
 
 

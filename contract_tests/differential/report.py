@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from contract_tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from contract_tests.differential.replay import Replayer
 from contract_tests.differential.steps import Call
 from contract_tests.helpers import TIMESTAMP
+from contract_tests.targets import ADMIN_EMAIL, ADMIN_PASSWORD
 
 # The contract's headers, and the security headers both front ends send (README, Decisions).
 COMPARED_HEADERS = ("Location", "ETag", "WWW-Authenticate", "Cache-Control", "X-Content-Type-Options")

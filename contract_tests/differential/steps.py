@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 import jwt
 from hypothesis import strategies as st
 
-from contract_tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from contract_tests.helpers import PASSWORD
+from contract_tests.targets import ADMIN_EMAIL, ADMIN_PASSWORD
 from core.pagination import encode_cursor
 
 T = TypeVar("T")

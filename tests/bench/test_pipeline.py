@@ -11,7 +11,8 @@ from loadtests.analysis import analyse
 from loadtests.plan import cpu_list, plan_from_args
 from loadtests.render import html, markdown
 from loadtests.render.text import sentence
-from loadtests.results import SCHEMA_VERSION, load
+from loadtests.report import load
+from loadtests.results import SCHEMA_VERSION
 from loadtests.sampling import Readings, topology
 from tests.bench.factories import cell, results
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from core.auth import Passwords, Tokens, key_id
 from core.errors import Unauthorized
 from core.settings import DEVELOPMENT_JWT_SECRET, Settings
-from tests.conftest import SECRET
+from tests.values import SECRET
 
 
 def test_settings_refuse_a_missing_or_short_secret_outside_development() -> None:
