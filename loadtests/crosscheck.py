@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -48,8 +49,14 @@ class Measured(BaseModel):
 
 
 def interval(numerator: list[float], denominator: list[float]) -> str:
+    if not numerator or not denominator:
+        return "–"
     ratio, low, high = ratio_ci(numerator, denominator)
     return f"{ratio:.2f} ({low:.2f}–{high:.2f})"
+
+
+def median(values: list[float]) -> str:
+    return f"{statistics.median(values):.0f}" if values else "–"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -66,6 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--floor", action="store_true", help="also measure each server's floor app (share by wrk)"
     )
+    parser.add_argument("--wrk-only", action="store_true", help="measure with wrk alone (e.g. floor shares)")
     parser.add_argument("--server-cpus", default="0")
     parser.add_argument("--generator-cpus", default="1")
     parser.add_argument("--out", type=Path, default=Path("results/crosscheck"))
@@ -157,6 +165,8 @@ def measure(
             row.wrk_non_2xx += result.non_2xx
             row.wrk_socket_errors += result.socket_errors
             wait_idle([served.endpoint.pid])
+            if args.wrk_only:
+                continue
             trial = run_trial(
                 generator, served.endpoint, row.scenario, plan.profile, round_, plan.server_cpus
             )
@@ -168,46 +178,51 @@ def measure(
 def show(rows: list[Measured], args: argparse.Namespace, console: Console) -> None:
     table = Table(
         title=f"{args.scenario}: {args.trials} rounds × {args.seconds:g} s, "
-        f"{args.connections} connections (wrk) = users (Locust)"
+        f"{args.connections} connections (wrk) = users (Locust); req/s are medians"
     )
     for column in (
         "server",
         "target",
-        "wrk req/s (median)",
+        "wrk req/s",
         "wrk non-2xx / socket errors",
-        "Locust req/s (median)",
+        "Locust req/s",
         "Locust failures",
     ):
         table.add_column(column)
     for row in rows:
+        errors = f"{row.wrk_non_2xx} / {row.wrk_socket_errors}"
         table.add_row(
             row.server,
             row.target,
-            f"{sorted(row.wrk_rps)[len(row.wrk_rps) // 2]:.0f}",
-            f"{row.wrk_non_2xx} / {row.wrk_socket_errors}",
-            f"{sorted(row.locust_rps)[len(row.locust_rps) // 2]:.0f}",
+            median(row.wrk_rps),
+            errors,
+            median(row.locust_rps),
             str(row.locust_failures),
         )
     console.print(table)
     implementation = [r for r in rows if r.target == "implementation"]
     if len(implementation) == 2:
-        fastapi, flask = sorted(implementation, key=lambda r: not r.server.startswith("fastapi"))
-        by_locust = ratio_ci(fastapi.locust_rps, flask.locust_rps)[0]
-        by_wrk = ratio_ci(fastapi.wrk_rps, flask.wrk_rps)[0]
-        agree = abs(by_locust / by_wrk - 1) <= AGREEMENT
-        console.print(
-            f"{fastapi.server} ÷ {flask.server}, ratio (95 % CI): "
-            f"Locust {interval(fastapi.locust_rps, flask.locust_rps)}, "
-            f"wrk {interval(fastapi.wrk_rps, flask.wrk_rps)}; Locust ÷ wrk = {by_locust / by_wrk:.2f}: "
-            + ("[green]agree within ±10 %[/]" if agree else "[red]DISAGREE by more than 10 %[/]")
+        fastapi, flask = sorted(implementation, key=lambda r: r.server != args.servers.split(",")[0])
+        line = (
+            f"{fastapi.server} ÷ {flask.server}, ratio of means (95 % CI): "
+            f"wrk {interval(fastapi.wrk_rps, flask.wrk_rps)}, "
+            f"Locust {interval(fastapi.locust_rps, flask.locust_rps)}"
         )
+        if fastapi.locust_rps and flask.locust_rps:
+            by_locust = ratio_ci(fastapi.locust_rps, flask.locust_rps)[0]
+            by_wrk = ratio_ci(fastapi.wrk_rps, flask.wrk_rps)[0]
+            agree = abs(by_locust / by_wrk - 1) <= AGREEMENT
+            verdict = "[green]agree within ±10 %[/]" if agree else "[red]DISAGREE by more than 10 %[/]"
+            line += f"; Locust ÷ wrk = {by_locust / by_wrk:.2f}: {verdict}"
+        console.print(line, highlight=False)
     for row in implementation:
         floor = next((r for r in rows if r.server == row.server and r.target == "floor"), None)
         if floor:
             console.print(
                 f"{row.server}: {row.scenario} ÷ floor {floor.scenario}, share (95 % CI): "
                 f"wrk {interval(row.wrk_rps, floor.wrk_rps)}, "
-                f"Locust {interval(row.locust_rps, floor.locust_rps)}"
+                f"Locust {interval(row.locust_rps, floor.locust_rps)}",
+                highlight=False,
             )
 
 
