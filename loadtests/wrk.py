@@ -79,7 +79,7 @@ def parse(output: str) -> WrkRun:
 
 def run(base_url: str, script_path: Path, seconds: float, connections: int, cpus: list[int]) -> WrkRun:
     command = [
-        "taskset", "-c", ",".join(map(str, cpus)), "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s",
-        "-s", str(script_path), base_url,
+        "taskset", "-c", ",".join(map(str, cpus)), "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s",
+        "--timeout", "30s", "-s", str(script_path), base_url,
     ]  # fmt: skip
     return parse(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
