@@ -30,6 +30,8 @@ def cell_flags(cell: Cell, thresholds: Thresholds, ceiling_rps: float | None) ->
         flags.append("errors")
     if max(t.steal_percent for t in cell.trials) >= thresholds.steal_percent:
         flags.append("cpu-steal")
+    if min(t.successes for t in cell.trials) < thresholds.min_responses:
+        flags.append("few-responses")
     return flags
 
 

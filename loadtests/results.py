@@ -138,6 +138,8 @@ class Thresholds(BaseModel):
     near_ceiling_share: float = 0.70
     saturated_cpu: float = 85.0
     steal_percent: float = 5.0
+    # A count is ±1 of its true value; under 50 that is ±2 %, too coarse for the ±5 % band.
+    min_responses: int = 50
     no_difference: float = 0.05
     floor_targets: dict[str, float] = {"health": 0.85, "product_by_id": 0.80}
 

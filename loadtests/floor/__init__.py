@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC
+from datetime import UTC, datetime
 
 from core.db import Database
 from core.models import Product
@@ -30,14 +30,17 @@ from core.models import Product
 JSON = "application/json"
 HELLO = b'{"message":"hello"}'
 NOT_FOUND = b'{"error":"not_found","message":"Resource not found"}'
-# The API's timestamp form (core.schemas.Timestamp): RFC 3339 in UTC, microseconds, `Z`.
-TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def database() -> Database:
     """The implementation's Database, sized as the server's runtime sizes it."""
     return Database(os.environ["DATABASE_URL"], int(os.environ.get("DB_POOL_SIZE", "10")))
+
+
+def rfc3339(value: datetime) -> str:
+    """The API's timestamp form (core.schemas.Timestamp): RFC 3339 in UTC, microseconds, `Z`."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def threadpool_limit() -> int:
@@ -57,7 +60,7 @@ def read_product_json(db: Database, product_id: int) -> bytes | None:
                 "description": product.description,
                 "price_cents": product.price_cents,
                 "stock": product.stock,
-                "created_at": product.created_at.astimezone(UTC).strftime(TIMESTAMP),
-                "updated_at": product.updated_at.astimezone(UTC).strftime(TIMESTAMP),
+                "created_at": rfc3339(product.created_at),
+                "updated_at": rfc3339(product.updated_at),
             }
         ).encode()

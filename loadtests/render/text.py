@@ -11,11 +11,13 @@ FLAG_LETTERS = {
     "not-saturated": "U",
     "errors": "E",
     "cpu-steal": "S",
+    "few-responses": "F",
 }
 FLAG_LEGEND = (
     "G generator-bound (Locust's CPU ≥ {generator_bound_cpu:.0f} %), C near the generator's ceiling "
     "(≥ {near_ceiling_percent:.0f} % of it), U server not saturated (mean CPU < {saturated_cpu:.0f} %), "
-    "E failed requests, S CPU steal ≥ {steal_percent:.0f} %"
+    "E failed requests, S CPU steal ≥ {steal_percent:.0f} %, F fewer than {min_responses} responses in a "
+    "window (each count is ±1: too coarse; use a longer --window)"
 )
 VERDICT_WORDS = {
     "fastapi-faster": "FastAPI faster",
@@ -32,6 +34,7 @@ def legend(results: Results) -> str:
         near_ceiling_percent=100 * t.near_ceiling_share,
         saturated_cpu=t.saturated_cpu,
         steal_percent=t.steal_percent,
+        min_responses=t.min_responses,
     )
 
 

@@ -79,6 +79,8 @@ def test_cell_flags_from_window_means() -> None:
     assert flags(server_cpu=70) == ["not-saturated"]
     assert flags(failures=1) == ["errors"]
     assert flags(steal=6) == ["cpu-steal"]
+    slow = cell("flask-granian-wsgi", "login", [20, 20])  # 20 responses in a 1 s window
+    assert cell_flags(slow, THRESHOLDS, 10_000) == ["few-responses"]
     near = cell("flask-granian-wsgi", "health", [7500, 7600])
     assert cell_flags(near, THRESHOLDS, 10_000) == ["near-generator-ceiling"]
     assert cell_flags(near, THRESHOLDS, None) == []
