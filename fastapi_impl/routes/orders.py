@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from core.schemas import IdempotencyKey, OrderCreate, OrderPublic, OrderQuery, OrderStatusUpdate, Page
 from core.services import orders
-from fastapi_impl.deps import ContractRoute, PathId, PrincipalDep, RuntimeDep, json_response
+from fastapi_impl.deps import ContractRoute, PathId, PrincipalDep, json_response, runtime
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=ContractRoute)
 
@@ -17,25 +17,25 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=ContractRou
 def place_order(
     data: OrderCreate,
     actor: PrincipalDep,
-    rt: RuntimeDep,
+    request: Request,
     idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    order = orders.place_order(data, db=rt.db, actor=actor, idempotency_key=idempotency_key)
+    order = orders.place_order(data, db=runtime(request).db, actor=actor, idempotency_key=idempotency_key)
     return json_response(order, 201, {"Location": f"/v1/orders/{order.id}"})
 
 
 @router.get("", response_model=Page[OrderPublic])
-def list_orders(query: Annotated[OrderQuery, Query()], actor: PrincipalDep, rt: RuntimeDep) -> Response:
-    return json_response(orders.list_orders(query, db=rt.db, actor=actor))
+def list_orders(query: Annotated[OrderQuery, Query()], actor: PrincipalDep, request: Request) -> Response:
+    return json_response(orders.list_orders(query, db=runtime(request).db, actor=actor))
 
 
 @router.get("/{order_id:id}", response_model=OrderPublic)
-def read_order(order_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> Response:
-    return json_response(orders.read_order(order_id, db=rt.db, actor=actor))
+def read_order(order_id: PathId, actor: PrincipalDep, request: Request) -> Response:
+    return json_response(orders.read_order(order_id, db=runtime(request).db, actor=actor))
 
 
 @router.patch("/{order_id:id}", response_model=OrderPublic)
 def change_order_status(
-    order_id: PathId, data: OrderStatusUpdate, actor: PrincipalDep, rt: RuntimeDep
+    order_id: PathId, data: OrderStatusUpdate, actor: PrincipalDep, request: Request
 ) -> Response:
-    return json_response(orders.change_order_status(order_id, data, db=rt.db, actor=actor))
+    return json_response(orders.change_order_status(order_id, data, db=runtime(request).db, actor=actor))

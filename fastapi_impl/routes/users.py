@@ -4,35 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from core.schemas import Page, PageQuery, UserPublic, UserUpdate
 from core.services import users
-from fastapi_impl.deps import AdminDep, ContractRoute, PathId, PrincipalDep, RuntimeDep, json_response
+from fastapi_impl.deps import AdminDep, ContractRoute, PathId, PrincipalDep, json_response, runtime
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=ContractRoute)
 
 
 @router.get("/me", response_model=UserPublic)
-def read_me(actor: PrincipalDep, rt: RuntimeDep) -> Response:
-    return json_response(users.read_user(actor.user_id, db=rt.db, actor=actor))
+def read_me(actor: PrincipalDep, request: Request) -> Response:
+    return json_response(users.read_user(actor.user_id, db=runtime(request).db, actor=actor))
 
 
 @router.get("", response_model=Page[UserPublic])
-def list_users(_: AdminDep, query: Annotated[PageQuery, Query()], rt: RuntimeDep) -> Response:
-    return json_response(users.list_users(query, db=rt.db))
+def list_users(_: AdminDep, query: Annotated[PageQuery, Query()], request: Request) -> Response:
+    return json_response(users.list_users(query, db=runtime(request).db))
 
 
 @router.get("/{user_id:id}", response_model=UserPublic)
-def read_user(user_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> Response:
-    return json_response(users.read_user(user_id, db=rt.db, actor=actor))
+def read_user(user_id: PathId, actor: PrincipalDep, request: Request) -> Response:
+    return json_response(users.read_user(user_id, db=runtime(request).db, actor=actor))
 
 
 @router.patch("/{user_id:id}", response_model=UserPublic)
-def update_user(user_id: PathId, data: UserUpdate, actor: PrincipalDep, rt: RuntimeDep) -> Response:
+def update_user(user_id: PathId, data: UserUpdate, actor: PrincipalDep, request: Request) -> Response:
+    rt = runtime(request)
     return json_response(users.update_user(user_id, data, db=rt.db, actor=actor, passwords=rt.passwords))
 
 
 @router.delete("/{user_id:id}", status_code=204, response_class=Response)
-def delete_user(user_id: PathId, actor: PrincipalDep, rt: RuntimeDep) -> None:
-    users.deactivate_user(user_id, db=rt.db, actor=actor)
+def delete_user(user_id: PathId, actor: PrincipalDep, request: Request) -> None:
+    users.deactivate_user(user_id, db=runtime(request).db, actor=actor)
