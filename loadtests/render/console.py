@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from loadtests.render.markdown import cell_rows, row_label
 from loadtests.render.text import (
@@ -26,7 +27,8 @@ def show(results: Results, console: Console) -> None:
     for group in pairs(results):
         console.print(f"\n[bold underline]{pair_title(results, group[0])}[/]", highlight=False)
         for c in group:
-            console.print(f"[{STYLES[c.verdict]}]  {c.scenario}: {sentence(results, c)}[/]", highlight=False)
+            # Text, not markup: a sentence is data, and "no-difference" has no style to open.
+            console.print(Text(f"  {c.scenario}: {sentence(results, c)}", style=STYLES[c.verdict]))
     table = Table(title=f"req/s: median (min–max) of trials. {legend(results)}")
     servers, rows, by_key = cell_rows(results)
     table.add_column("scenario")

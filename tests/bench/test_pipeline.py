@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from loadtests.analysis import analyse
 from loadtests.plan import cpu_list, plan_from_args
-from loadtests.render import html, markdown
+from loadtests.render import console, html, markdown
 from loadtests.render.text import sentence
 from loadtests.report import load
 from loadtests.results import SCHEMA_VERSION
@@ -144,10 +146,16 @@ def test_every_view_opens_with_the_verdicts() -> None:
             [
                 cell("fastapi-granian-asgi", "me", [890, 900, 910]),
                 cell("flask-granian-wsgi", "me", [1000] * 3),
+                cell("fastapi-granian-asgi", "login", [1000, 1001, 999]),
+                cell("flask-granian-wsgi", "login", [1000] * 3),
+                cell("fastapi-granian-asgi", "mixed", [500, 1500, 1000]),
+                cell("flask-granian-wsgi", "mixed", [1000] * 3),
             ]
         )
     )
-    (comparison,) = analysed.comparisons
+    verdicts = {c.scenario: c.verdict for c in analysed.comparisons}
+    assert verdicts == {"me": "flask-faster", "login": "no-difference", "mixed": "inconclusive"}
+    (comparison,) = [c for c in analysed.comparisons if c.scenario == "me"]
     words = sentence(analysed, comparison)
 
     assert words.startswith("FastAPI on granian (ASGI) is 10 % slower than Flask on granian (WSGI) (95 % CI")
@@ -157,6 +165,11 @@ def test_every_view_opens_with_the_verdicts() -> None:
     report = html.report(analysed)
     assert report.index("<h2>Verdicts</h2>") < report.index("<h2>Requests per second</h2>")
     assert "data:image/png;base64," in report and 'src="http' not in report
+    printed_to = io.StringIO()
+    console.show(analysed, Console(file=printed_to, width=300))
+    printed = printed_to.getvalue()
+    assert printed.index("Verdicts") < printed.index("req/s")
+    assert words in printed
 
 
 def test_cpu_readings_are_interpolated_over_any_window() -> None:
