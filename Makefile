@@ -37,10 +37,11 @@ contract: install ## the contract suite against live gunicorn and uvicorn, SQLit
 	$(CONTRACT) --mode=live --database=sqlite
 	$(CONTRACT) --mode=live --database=postgresql
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy, and the import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 
 lock: install ## re-resolve requirements.lock from pyproject.toml
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 --no-header -o requirements.lock

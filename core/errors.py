@@ -19,8 +19,9 @@
   x InvalidInput           422 validation_error (details)
   x ServiceUnavailable     503 service_unavailable
 
-The status int is the only HTTP notion here; each front end maps DomainError to a response in
-one handler. Anything else is a 500 `internal_error` with a fixed message.
+The status int is the only HTTP notion here; `core.http.errors` turns a DomainError into an
+answer for every front end. Anything else is a 500 `internal_error` with a fixed message (the
+base class itself).
 """
 
 from __future__ import annotations
@@ -38,10 +39,6 @@ def error_body(code: str, message: str, details: list[Detail] | None = None) -> 
     if details is not None:
         body["details"] = details
     return body
-
-
-def internal_error_body() -> dict[str, Any]:
-    return error_body("internal_error", INTERNAL_ERROR_MESSAGE)
 
 
 class DomainError(Exception):

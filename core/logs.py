@@ -45,3 +45,18 @@ def log_unexpected_error(error: BaseException, method: str, path: str, request_i
         json.dumps({"event": "unhandled_error", "method": method, "path": path, "request_id": request_id}),
         exc_info=error,
     )
+
+
+def log_unexpected_status(status: int, method: str, path: str, request_id: str) -> None:
+    """A status the framework answered by itself that the contract has no error for."""
+    error_log.error(
+        json.dumps(
+            {
+                "event": "unexpected_status",
+                "status": status,
+                "method": method,
+                "path": path,
+                "request_id": request_id,
+            }
+        )
+    )

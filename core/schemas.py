@@ -22,8 +22,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from core.etags import etag_for
 from core.ids import ID_PATTERN, MAX_ID
-from core.web import etag_for
 
 MAX_PRICE_CENTS = 10**12
 MAX_STOCK = 10**9

@@ -1,65 +1,53 @@
-"""Every error becomes the contract's JSON body here, in one place, registered on the app.
-
-FastAPI's own `{"detail": ...}` bodies must not leak, so its validation error and Starlette's
-HTTPException get handlers too. Unexpected exceptions are answered by the middleware in app.py.
-"""
+"""Every error becomes the contract's JSON answer here (built by core.http.errors), registered on
+the app. FastAPI's own `{"detail": ...}` bodies must not leak, so its validation error and
+Starlette's HTTPException get handlers too; the middleware sends the 500 for anything else."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
-from core.errors import (
-    DomainError,
-    InvalidInput,
-    MalformedJson,
-    MethodNotAllowed,
-    NotFound,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    details_from_pydantic,
-    internal_error_body,
-)
+from core.errors import DomainError, InvalidInput, details_from_pydantic
+from core.http import errors
+from core.http.errors import ErrorAnswer
+from fastapi_impl.deps import REQUEST_ID_KEY
 
-# What Starlette raises itself (routing); anything else from it is a 500 for us.
-STARLETTE_ERRORS: dict[int, type[DomainError]] = {
-    400: MalformedJson,
-    404: NotFound,
-    405: MethodNotAllowed,
-    413: PayloadTooLarge,
-    415: UnsupportedMediaType,
-}
 # FastAPI prefixes each error location with where the value came from.
 LOCATION_HEADS = ("body", "query", "header", "path")
 
 
-def json_error(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=headers)
+def error_response(error: DomainError, allow: str | None = None) -> Response:
+    return _response(errors.answer(error, allow))
 
 
-async def handle_domain_error(_request: Request, error: Exception) -> JSONResponse:
+def _response(answer: ErrorAnswer) -> Response:
+    return Response(answer.body, answer.status, answer.headers, media_type="application/json")
+
+
+async def handle_domain_error(_request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return json_error(error.status, error.body(), headers)
+    return error_response(error)
 
 
-async def handle_validation_error(request: Request, error: Exception) -> JSONResponse:
+async def handle_validation_error(_request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     details = details_from_pydantic(error.errors(), drop_prefix=LOCATION_HEADS)
-    return await handle_domain_error(request, InvalidInput("Request is invalid", details))
+    return error_response(InvalidInput("Request is invalid", details))
 
 
-async def handle_http_exception(request: Request, error: Exception) -> JSONResponse:
+async def handle_http_exception(request: Request, error: Exception) -> Response:
+    """What Starlette answers by itself (routing), as the contract's error."""
     assert isinstance(error, StarletteHTTPException)
-    domain_error = STARLETTE_ERRORS.get(error.status_code)
-    if domain_error is None:
-        return json_error(500, internal_error_body())
-    headers = {"Allow": _allowed_methods(request)} if error.status_code == 405 else None
-    return json_error(domain_error.status, domain_error().body(), headers)
+    domain_error = errors.protocol_error(
+        error.status_code,
+        method=request.method,
+        path=request.url.path,
+        request_id=request.scope[REQUEST_ID_KEY],
+    )
+    allow = _allowed_methods(request) if error.status_code == 405 else None
+    return error_response(domain_error, allow)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -70,6 +58,15 @@ def _allowed_methods(request: Request) -> str:
         if route.path_regex.match(request.url.path):
             methods.update(route.methods)
     return ", ".join(sorted(methods))
+
+
+async def send_unexpected_error(error: Exception, scope: Scope, request_id: str, send: Send) -> None:
+    """The 500 for an exception nothing else handled (logged with its trace), sent as raw ASGI
+    messages: it is answered in the middleware, outside Starlette's exception handling."""
+    answer = errors.unexpected_error(error, method=scope["method"], path=scope["path"], request_id=request_id)
+    response = _response(answer)
+    await send({"type": "http.response.start", "status": answer.status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 def register_error_handlers(app: FastAPI) -> None:

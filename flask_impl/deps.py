@@ -1,20 +1,33 @@
-"""Per-request helpers: the runtime, the caller, validated input, JSON responses."""
+"""What a view gets: the runtime, and the inputs and access it declares with `@endpoint`.
+
+`@endpoint` is Flask's counterpart of a FastAPI signature. It states the access (`public`,
+`customer`: any signed-in user, `admin`), the body, query and headers, and the response; at
+call time it checks access first (the contract's error order), then validates body, query and
+headers together (one 422 names every bad field, as FastAPI reports them) and passes them to the
+view by name: `actor`, `data`, `query`, and one argument per header. The OpenAPI document is
+built from the same declaration (flask_impl/openapi.py), so it cannot drift from what is enforced.
+"""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from core.auth import Principal
 from core.errors import Detail, InvalidInput, details_from_pydantic
 from core.runtime import Runtime
+from core.schemas import IdempotencyKey
 from core.services import users
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+Access = Literal["public", "customer", "admin"]
+View = Callable[..., Response]
+
 EXTENSION_KEY = "shop"
-# Set in the WSGI environ by flask_impl.app.RequestContextMiddleware.
+# Set in the WSGI environ by flask_impl/middleware.py and flask_impl/body.py.
 REQUEST_ID_KEY = "shop.request_id"
 JSON_BODY_KEY = "shop.json_body"  # the parsed body of a request that has one
 
@@ -24,37 +37,105 @@ def runtime() -> Runtime:
     return rt
 
 
-def current_principal() -> Principal:
-    """The authenticated caller (401 otherwise), looked up once per request."""
-    if "principal" not in g:
-        rt = runtime()
-        g.principal = users.authenticate(request.headers.get("Authorization"), db=rt.db, tokens=rt.tokens)
-    principal: Principal = g.principal
-    return principal
+@dataclass(frozen=True)
+class HeaderParam:
+    name: str
+    adapter: TypeAdapter[Any]
 
 
-def admin_principal() -> Principal:
-    return users.require_admin(current_principal())
+IF_MATCH = HeaderParam("If-Match", TypeAdapter(str | None))
+IF_NONE_MATCH = HeaderParam("If-None-Match", TypeAdapter(str | None))
+IDEMPOTENCY_KEY = HeaderParam("Idempotency-Key", TypeAdapter(IdempotencyKey | None))
+
+
+@dataclass(frozen=True)
+class Operation:
+    access: Access
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    headers: Mapping[str, HeaderParam] = field(default_factory=dict)
+    response: type[BaseModel] | None = None
+    status: int = 200
+
+
+class Endpoint:
+    """A view and its declared operation; Flask calls it with the path's values."""
+
+    __name__: str
+
+    def __init__(self, view: View, operation: Operation) -> None:
+        self.view = view
+        self.operation = operation
+        self.__name__ = view.__name__
+        self.__doc__ = view.__doc__
+        self.passes_actor = "actor" in inspect.signature(view).parameters
+        self.has_inputs = bool(operation.body or operation.query or operation.headers)
+        _check_parameters(view, operation, self.passes_actor)
+
+    def __call__(self, **path_values: Any) -> Response:
+        op = self.operation
+        if op.access == "public" and not self.has_inputs:
+            return self.view(**path_values)  # nothing to check: /health, a product read
+        arguments = dict(path_values)
+        if op.access != "public":
+            rt = runtime()
+            actor = users.authenticate(request.headers.get("Authorization"), db=rt.db, tokens=rt.tokens)
+            if op.access == "admin":
+                users.require_admin(actor)
+            if self.passes_actor:
+                arguments["actor"] = actor
+        parsed = Input()
+        if op.body is not None:
+            arguments["data"] = parsed.body(op.body)
+        if op.query is not None:
+            arguments["query"] = parsed.query(op.query)
+        for name, header in op.headers.items():
+            arguments[name] = parsed.header(header)
+        parsed.check()
+        return self.view(**arguments)
+
+
+def endpoint(
+    access: Access,
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    headers: Mapping[str, HeaderParam] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+) -> Callable[[View], Endpoint]:
+    operation = Operation(access, body, query, headers or {}, response, status)
+    return lambda view: Endpoint(view, operation)
+
+
+def _check_parameters(view: View, operation: Operation, passes_actor: bool) -> None:
+    """Fail at import, not at request time, when a declaration and its view disagree."""
+    declared = {"data": operation.body, "query": operation.query, **operation.headers}
+    parameters = inspect.signature(view).parameters
+    missing = [name for name, value in declared.items() if value is not None and name not in parameters]
+    if missing:
+        raise TypeError(f"{view.__name__} declares {missing} but takes no such parameters")
+    if passes_actor and operation.access == "public":
+        raise TypeError(f"{view.__name__} is public: it has no actor")
 
 
 class Input:
-    """Validates body, query and headers together, so one 422 names every bad field,
-    as FastAPI reports them."""
+    """Validates body, query and headers together, so one 422 names every bad field."""
 
     def __init__(self) -> None:
         self.details: list[Detail] = []
 
-    def body(self, model: type[ModelT]) -> ModelT:
-        return cast(ModelT, self._validate(model, request.environ.get(JSON_BODY_KEY), ()))
+    def body(self, model: type[BaseModel]) -> Any:
+        return self._validate(model, request.environ.get(JSON_BODY_KEY), ())
 
-    def query(self, model: type[ModelT]) -> ModelT:
+    def query(self, model: type[BaseModel]) -> Any:
         # The last value wins for repeated parameters, as in Starlette.
         params = {name: request.args.getlist(name)[-1] for name in request.args}
-        return cast(ModelT, self._validate(model, params, ()))
+        return self._validate(model, params, ())
 
-    def header(self, name: str, adapter: TypeAdapter[Any]) -> Any:
-        value = request.headers.get(name)
-        return None if value is None else self._validate(adapter, value, (name,))
+    def header(self, header: HeaderParam) -> Any:
+        value = request.headers.get(header.name)
+        return None if value is None else self._validate(header.adapter, value, (header.name,))
 
     def _validate(
         self, schema: type[BaseModel] | TypeAdapter[Any], data: Any, prefix: tuple[str, ...]
@@ -71,20 +152,6 @@ class Input:
     def check(self) -> None:
         if self.details:
             raise InvalidInput("Request is invalid", self.details)
-
-
-def parse_body(model: type[ModelT]) -> ModelT:
-    parsed = Input()
-    data = parsed.body(model)
-    parsed.check()
-    return data
-
-
-def parse_query(model: type[ModelT]) -> ModelT:
-    parsed = Input()
-    data = parsed.query(model)
-    parsed.check()
-    return data
 
 
 def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:

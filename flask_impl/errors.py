@@ -1,56 +1,45 @@
-"""Every error becomes the contract's JSON body here, in one place, registered on the app
-(404/405 for unknown URLs never reach a blueprint's handlers)."""
+"""Every error becomes the contract's JSON answer here (built by core.http.errors), registered on
+the app: 404/405 for unknown URLs never reach a blueprint's handlers."""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from core.errors import (
-    DomainError,
-    MalformedJson,
-    MethodNotAllowed,
-    NotFound,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    internal_error_body,
-)
-from core.logs import log_unexpected_error
+from core.errors import DomainError
+from core.http import errors
 from flask_impl.deps import REQUEST_ID_KEY
 
-# What Werkzeug raises itself (routing, body limit); anything else from it is a 500 for us.
-WERKZEUG_ERRORS: dict[int, type[DomainError]] = {
-    400: MalformedJson,
-    404: NotFound,
-    405: MethodNotAllowed,
-    413: PayloadTooLarge,
-    415: UnsupportedMediaType,
-}
 
-
-def json_error(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
+def error_response(error: DomainError, allow: str | None = None) -> Response:
+    answer = errors.answer(error, allow)
+    return Response(answer.body, answer.status, answer.headers, content_type="application/json")
 
 
 def handle_domain_error(error: DomainError) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return json_error(error.status, error.body(), headers)
+    return error_response(error)
 
 
 def handle_http_exception(error: HTTPException) -> Response:
-    domain_error = WERKZEUG_ERRORS.get(error.code or 500)
-    if domain_error is None:
-        return handle_unexpected_error(error)
-    allow = dict(error.get_headers()).get("Allow")
-    return json_error(domain_error.status, domain_error().body(), {"Allow": allow} if allow else None)
+    """What Werkzeug answers by itself (routing, limits), as the contract's error."""
+    status = error.code or 500
+    domain_error = errors.protocol_error(
+        status, method=request.method, path=request.path, request_id=_request_id()
+    )
+    allow = dict(error.get_headers()).get("Allow") if status == 405 else None
+    return error_response(domain_error, allow)
 
 
 def handle_unexpected_error(error: Exception) -> Response:
-    log_unexpected_error(error, request.method, request.path, request.environ.get(REQUEST_ID_KEY, "-"))
-    return json_error(500, internal_error_body())
+    answer = errors.unexpected_error(
+        error, method=request.method, path=request.path, request_id=_request_id()
+    )
+    return Response(answer.body, answer.status, answer.headers, content_type="application/json")
+
+
+def _request_id() -> str:
+    rid: str = request.environ.get(REQUEST_ID_KEY, "-")
+    return rid
 
 
 def register_error_handlers(app: Flask) -> None:

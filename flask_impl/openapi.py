@@ -1,69 +1,36 @@
-"""The OpenAPI document of the Flask front end, generated from its own URL map.
+"""The OpenAPI document of the Flask front end, generated from its own URL map, and the routes
+that serve it.
 
-Each view carries an `Operation` (set by the `@operation` decorator): its body, query and header
-models — the same pydantic models the view validates with — and its response model. Paths,
-methods and path parameters come from Werkzeug's rules, so a route that exists is documented
-and a documented route exists. Schemas are produced by pydantic, as FastAPI does.
+Each view is an `Endpoint` (flask_impl/deps.py) whose `Operation` declares its access, body,
+query and headers — the very declaration that is enforced — and its response. Paths, methods and
+path parameters come from Werkzeug's rules, so a route that exists is documented and a
+documented route exists. Schemas are produced by pydantic, as FastAPI does.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, json
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
-from core import openapi
-from core.schemas import ErrorBody, IdempotencyKey, PathId
+from core.http import openapi
+from core.schemas import ErrorBody, PathId
+from flask_impl.deps import Endpoint, Operation
 
-ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 REF_TEMPLATE = "#/components/schemas/{model}"
-
-
-@dataclass(frozen=True)
-class HeaderParam:
-    name: str
-    adapter: TypeAdapter[Any]
-
-
-IF_MATCH = HeaderParam("If-Match", TypeAdapter(str | None))
-IF_NONE_MATCH = HeaderParam("If-None-Match", TypeAdapter(str | None))
-IDEMPOTENCY_KEY = HeaderParam("Idempotency-Key", TypeAdapter(IdempotencyKey | None))
 PATH_ID_SCHEMA = TypeAdapter(PathId).json_schema()
-
-
-@dataclass(frozen=True)
-class Operation:
-    body: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    status: int = 200
-    query: type[BaseModel] | None = None
-    headers: list[HeaderParam] = field(default_factory=list)
-    auth: bool = False
-
-
-def operation(**kwargs: Any) -> Callable[[ViewT], ViewT]:
-    """Attach what the OpenAPI document needs to know about a view."""
-
-    def attach(view: ViewT) -> ViewT:
-        view.openapi = Operation(**kwargs)  # type: ignore[attr-defined]
-        return view
-
-    return attach
 
 
 def build_document(app: Flask) -> dict[str, Any]:
     documented: list[tuple[Rule, str, Operation]] = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
-        op = getattr(view, "openapi", None)
-        if isinstance(op, Operation):
-            documented.append((rule, view.__name__, op))
+        if isinstance(view, Endpoint):
+            documented.append((rule, view.__name__, view.operation))
 
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
     for _, _, op in documented:
@@ -108,7 +75,7 @@ def _describe(
         for name, property_schema in schema["properties"].items():
             required = name in schema.get("required", [])
             parameters.append({"name": name, "in": "query", "required": required, "schema": property_schema})
-    for header in op.headers:
+    for header in op.headers.values():
         parameters.append(
             {"name": header.name, "in": "header", "required": False, "schema": header.adapter.json_schema()}
         )
@@ -137,7 +104,7 @@ def _describe(
             "required": True,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
-    if op.auth:
+    if op.access != "public":
         described["security"] = [{openapi.BEARER_SCHEME_NAME: []}]
     return described
 

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from core.db import Database
 from core.errors import NotFound, PreconditionFailed, ProductInUse
+from core.etags import IfMatch, etag_for
 from core.models import OrderItem, Product
 from core.pagination import decode_cursor, make_page
 from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
-from core.web import etag_for, if_match_allows
 
 
 def create_product(data: ProductCreate, *, db: Database) -> ProductPublic:
@@ -48,7 +48,7 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
 
 
 def update_product(
-    product_id: int, data: ProductReplace | ProductUpdate, *, db: Database, if_match: str | None
+    product_id: int, data: ProductReplace | ProductUpdate, *, db: Database, if_match: IfMatch | None
 ) -> ProductPublic:
     """PUT or PATCH: apply the fields sent and bump the version, even when nothing changed."""
     with db.write() as session:
@@ -60,7 +60,7 @@ def update_product(
         return ProductPublic.model_validate(product)
 
 
-def delete_product(product_id: int, *, db: Database, if_match: str | None) -> None:
+def delete_product(product_id: int, *, db: Database, if_match: IfMatch | None) -> None:
     """Delete a product that no order references."""
     with db.write() as session:
         product = _locked_product(session, product_id, if_match)
@@ -69,10 +69,10 @@ def delete_product(product_id: int, *, db: Database, if_match: str | None) -> No
         session.delete(product)
 
 
-def _locked_product(session: Session, product_id: int, if_match: str | None) -> Product:
+def _locked_product(session: Session, product_id: int, if_match: IfMatch | None) -> Product:
     product = session.get(Product, product_id, with_for_update=True)
     if product is None:
         raise NotFound()
-    if not if_match_allows(if_match, etag_for(product.version)):
+    if if_match is not None and not if_match.allows(etag_for(product.version)):
         raise PreconditionFailed()
     return product

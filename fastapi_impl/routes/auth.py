@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from core.schemas import TokenPublic, TokenRequest, UserPublic, UserRegister
 from core.services import users
-from fastapi_impl.deps import ContractRoute, json_response, runtime
+from fastapi_impl.deps import json_response, runtime
+from fastapi_impl.routing import ContractRoute
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], route_class=ContractRoute)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from core.schemas import IdempotencyKey, OrderCreate, OrderPublic, OrderQuery, OrderStatusUpdate, Page
+from core.schemas import OrderCreate, OrderPublic, OrderQuery, OrderStatusUpdate, Page
 from core.services import orders
-from fastapi_impl.deps import ContractRoute, PathId, PrincipalDep, json_response, runtime
+from fastapi_impl.deps import IdempotencyKeyHeader, PathId, PrincipalDep, json_response, runtime
+from fastapi_impl.routing import ContractRoute
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], route_class=ContractRoute)
 
@@ -18,7 +19,7 @@ def place_order(
     data: OrderCreate,
     actor: PrincipalDep,
     request: Request,
-    idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     order = orders.place_order(data, db=runtime(request).db, actor=actor, idempotency_key=idempotency_key)
     return json_response(order, 201, {"Location": f"/v1/orders/{order.id}"})

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from core.http.conditional import if_none_match_hits, parse_if_match
 from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
 from core.services import products
-from core.web import if_none_match_hits
-from fastapi_impl.deps import AdminDep, ContractRoute, PathId, json_response, runtime
+from fastapi_impl.deps import AdminDep, IfMatchHeader, IfNoneMatchHeader, PathId, json_response, runtime
+from fastapi_impl.routing import ContractRoute
 
 router = APIRouter(prefix="/v1/products", tags=["products"], route_class=ContractRoute)
-
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
 
 
 @router.get("", response_model=Page[ProductPublic])
@@ -23,7 +21,7 @@ def list_products(query: Annotated[ProductQuery, Query()], request: Request) -> 
 
 
 @router.get("/{product_id:id}", response_model=ProductPublic)
-def read_product(product_id: PathId, request: Request, if_none_match: IfNoneMatch = None) -> Response:
+def read_product(product_id: PathId, request: Request, if_none_match: IfNoneMatchHeader = None) -> Response:
     product = products.read_product(product_id, db=runtime(request).db)
     if if_none_match_hits(if_none_match, product.etag):
         return Response(status_code=304, headers={"ETag": product.etag})
@@ -38,20 +36,24 @@ def create_product(data: ProductCreate, _: AdminDep, request: Request) -> Respon
 
 @router.put("/{product_id:id}", response_model=ProductPublic)
 def replace_product(
-    product_id: PathId, data: ProductReplace, _: AdminDep, request: Request, if_match: IfMatch = None
+    product_id: PathId, data: ProductReplace, _: AdminDep, request: Request, if_match: IfMatchHeader = None
 ) -> Response:
-    product = products.update_product(product_id, data, db=runtime(request).db, if_match=if_match)
+    product = products.update_product(
+        product_id, data, db=runtime(request).db, if_match=parse_if_match(if_match)
+    )
     return json_response(product, headers={"ETag": product.etag})
 
 
 @router.patch("/{product_id:id}", response_model=ProductPublic)
 def update_product(
-    product_id: PathId, data: ProductUpdate, _: AdminDep, request: Request, if_match: IfMatch = None
+    product_id: PathId, data: ProductUpdate, _: AdminDep, request: Request, if_match: IfMatchHeader = None
 ) -> Response:
-    product = products.update_product(product_id, data, db=runtime(request).db, if_match=if_match)
+    product = products.update_product(
+        product_id, data, db=runtime(request).db, if_match=parse_if_match(if_match)
+    )
     return json_response(product, headers={"ETag": product.etag})
 
 
 @router.delete("/{product_id:id}", status_code=204, response_class=Response)
-def delete_product(product_id: PathId, _: AdminDep, request: Request, if_match: IfMatch = None) -> None:
-    products.delete_product(product_id, db=runtime(request).db, if_match=if_match)
+def delete_product(product_id: PathId, _: AdminDep, request: Request, if_match: IfMatchHeader = None) -> None:
+    products.delete_product(product_id, db=runtime(request).db, if_match=parse_if_match(if_match))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from core.schemas import Status
-from fastapi_impl.deps import ContractRoute, json_response, runtime
+from fastapi_impl.deps import json_response, runtime
+from fastapi_impl.routing import ContractRoute
 
 router = APIRouter(tags=["service"], route_class=ContractRoute)
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from core.schemas import Page, PageQuery, UserPublic, UserUpdate
 from core.services import users
-from fastapi_impl.deps import AdminDep, ContractRoute, PathId, PrincipalDep, json_response, runtime
+from fastapi_impl.deps import AdminDep, PathId, PrincipalDep, json_response, runtime
+from fastapi_impl.routing import ContractRoute
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=ContractRoute)
 

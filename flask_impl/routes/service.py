@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from core.schemas import Status
-from flask_impl.deps import json_response, runtime
-from flask_impl.openapi import operation
+from flask_impl.deps import endpoint, json_response, runtime
 
 bp = Blueprint("service", __name__)
 
@@ -17,13 +16,13 @@ OK = json_response(Status())
 
 
 @bp.get("/health")
-@operation(response=Status)
+@endpoint("public", response=Status)
 def health() -> Response:
     return OK
 
 
 @bp.get("/ready")
-@operation(response=Status)
+@endpoint("public", response=Status)
 def ready() -> Response:
     runtime().db.ping()
     return OK

@@ -4,53 +4,41 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from core.auth import Principal
 from core.schemas import Page, PageQuery, UserPublic, UserUpdate
 from core.services import users
-from flask_impl.deps import (
-    admin_principal,
-    current_principal,
-    json_response,
-    no_content,
-    parse_body,
-    parse_query,
-    runtime,
-)
-from flask_impl.openapi import operation
+from flask_impl.deps import endpoint, json_response, no_content, runtime
 
 bp = Blueprint("users", __name__, url_prefix="/v1/users")
 
 
 @bp.get("/me")
-@operation(response=UserPublic, auth=True)
-def read_me() -> Response:
-    actor = current_principal()
+@endpoint("customer", response=UserPublic)
+def read_me(actor: Principal) -> Response:
     return json_response(users.read_user(actor.user_id, db=runtime().db, actor=actor))
 
 
 @bp.get("")
-@operation(query=PageQuery, response=Page[UserPublic], auth=True)
-def list_users() -> Response:
-    admin_principal()
-    return json_response(users.list_users(parse_query(PageQuery), db=runtime().db))
+@endpoint("admin", query=PageQuery, response=Page[UserPublic])
+def list_users(query: PageQuery) -> Response:
+    return json_response(users.list_users(query, db=runtime().db))
 
 
 @bp.get("/<id:user_id>")
-@operation(response=UserPublic, auth=True)
-def read_user(user_id: int) -> Response:
-    return json_response(users.read_user(user_id, db=runtime().db, actor=current_principal()))
+@endpoint("customer", response=UserPublic)
+def read_user(user_id: int, actor: Principal) -> Response:
+    return json_response(users.read_user(user_id, db=runtime().db, actor=actor))
 
 
 @bp.patch("/<id:user_id>")
-@operation(body=UserUpdate, response=UserPublic, auth=True)
-def update_user(user_id: int) -> Response:
-    actor = current_principal()
+@endpoint("customer", body=UserUpdate, response=UserPublic)
+def update_user(user_id: int, data: UserUpdate, actor: Principal) -> Response:
     rt = runtime()
-    user = users.update_user(user_id, parse_body(UserUpdate), db=rt.db, actor=actor, passwords=rt.passwords)
-    return json_response(user)
+    return json_response(users.update_user(user_id, data, db=rt.db, actor=actor, passwords=rt.passwords))
 
 
 @bp.delete("/<id:user_id>")
-@operation(status=204, auth=True)
-def delete_user(user_id: int) -> Response:
-    users.deactivate_user(user_id, db=runtime().db, actor=current_principal())
+@endpoint("customer", status=204)
+def delete_user(user_id: int, actor: Principal) -> Response:
+    users.deactivate_user(user_id, db=runtime().db, actor=actor)
     return no_content()

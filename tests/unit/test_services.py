@@ -20,6 +20,7 @@ from core.errors import (
     ProductInUse,
     Unauthorized,
 )
+from core.etags import IfMatch
 from core.models import IdempotencyRecord, Order
 from core.schemas import (
     OrderCreate,
@@ -108,9 +109,11 @@ def test_every_product_write_bumps_the_version_and_if_match_guards_it(db: Databa
     product_id = _product(db)
     assert products.read_product(product_id, db=db).version == 1
     same = ProductUpdate()
-    assert products.update_product(product_id, same, db=db, if_match='"1"').version == 2
+    assert products.update_product(product_id, same, db=db, if_match=IfMatch(frozenset({'"1"'}))).version == 2
     with pytest.raises(PreconditionFailed):
-        products.update_product(product_id, ProductUpdate(stock=1), db=db, if_match='"1"')
+        products.update_product(
+            product_id, ProductUpdate(stock=1), db=db, if_match=IfMatch(frozenset({'"1"'}))
+        )
     assert products.read_product(product_id, db=db).stock == 10
 
 

@@ -1,15 +1,27 @@
-"""Framework-free HTTP rules: ids, cursors, bodies, entity tags, request ids."""
+"""Framework-free HTTP rules: ids, cursors, bodies, entity tags, request ids, error answers."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 
 import pytest
 
-from core.errors import InvalidInput, MalformedJson, PayloadTooLarge, UnsupportedMediaType
+from core.errors import (
+    DomainError,
+    InvalidInput,
+    MalformedJson,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from core.http.body import parse_json_body
+from core.http.conditional import if_none_match_hits, parse_if_match
+from core.http.context import request_id
+from core.http.errors import PROTOCOL_ERRORS, answer, protocol_error
 from core.ids import ID_PATTERN, MAX_ID
 from core.pagination import decode_cursor, encode_cursor
-from core.web import if_match_allows, if_none_match_hits, parse_json_body, request_id
 
 ID = re.compile(ID_PATTERN)
 
@@ -66,13 +78,12 @@ def test_empty_body_is_malformed_only_where_a_body_is_required() -> None:
         parse_json_body("PATCH", "application/json", b"", 100)
 
 
-def test_if_match_compares_strongly() -> None:
-    assert if_match_allows(None, '"3"')
-    assert if_match_allows('"3"', '"3"')
-    assert if_match_allows('"1", "3"', '"3"')
-    assert if_match_allows("*", '"3"')
-    assert not if_match_allows('W/"3"', '"3"')
-    assert not if_match_allows('"4"', '"3"')
+def test_if_match_is_parsed_for_the_services_and_compares_strongly() -> None:
+    assert parse_if_match(None) is None  # no precondition
+    for header in ('"3"', '"1", "3"', " * ", '"1","3"'):
+        assert (parsed := parse_if_match(header)) is not None and parsed.allows('"3"'), header
+    for header in ('W/"3"', '"4"', "", ","):
+        assert (parsed := parse_if_match(header)) is not None and not parsed.allows('"3"'), header
 
 
 def test_if_none_match_compares_weakly() -> None:
@@ -89,3 +100,36 @@ def test_request_id_keeps_a_well_formed_caller_value_only() -> None:
     for bad in (None, "", "a" * 129, "has space", "semi;colon"):
         generated = request_id(bad)
         assert generated != bad and re.fullmatch(r"[0-9a-f]{32}", generated)
+
+
+def test_protocol_errors_map_to_the_contract_and_anything_else_is_a_logged_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for status, error in PROTOCOL_ERRORS.items():
+        assert protocol_error(status, method="GET", path="/x", request_id="r1").code == error.code
+        assert error.status == status
+    with caplog.at_level(logging.ERROR, logger="shop.error"):
+        unexpected = protocol_error(418, method="GET", path="/x", request_id="r1")
+    assert (unexpected.status, unexpected.code) == (500, "internal_error")
+    (record,) = caplog.records
+    assert json.loads(record.getMessage()) == {
+        "event": "unexpected_status",
+        "status": 418,
+        "method": "GET",
+        "path": "/x",
+        "request_id": "r1",
+    }
+
+
+def test_error_answers_carry_the_contract_body_and_its_headers() -> None:
+    unauthorized = answer(Unauthorized())
+    assert unauthorized.status == 401 and unauthorized.headers == {"WWW-Authenticate": "Bearer"}
+    assert json.loads(unauthorized.body) == {
+        "error": "unauthorized",
+        "message": "Missing or invalid access token",
+    }
+    assert answer(DomainError(), allow="GET, POST").headers == {"Allow": "GET, POST"}
+    assert json.loads(answer(DomainError()).body) == {
+        "error": "internal_error",
+        "message": "Internal server error",
+    }

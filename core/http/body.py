@@ -1,39 +1,18 @@
-"""Framework-free HTTP rules that both front ends apply the same way."""
+"""The contract's request-body checks, in its order: size 413, media type 415, syntax 400."""
 
 from __future__ import annotations
 
 import json
-import re
-import secrets
 from collections.abc import Iterable
 from email.message import Message
 from typing import Any
 
 from core.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType
 
-REQUEST_ID_HEADER = "X-Request-ID"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Deeper JSON is refused (400) at one fixed depth: left to the parser, the cut-off would be
 # wherever the interpreter's stack runs out, which differs between the front ends.
 MAX_JSON_DEPTH = 32
-
-Headers = tuple[tuple[str, str], ...]
-_SECURITY_HEADERS: Headers = (("X-Content-Type-Options", "nosniff"),)
-_NO_STORE_HEADERS: Headers = (*_SECURITY_HEADERS, ("Cache-Control", "no-store"))
-_NO_STORE_PREFIXES = ("/v1/auth/", "/v1/users")
-
-
-def request_id(incoming: str | None) -> str:
-    """The caller's X-Request-ID when well-formed, else a fresh one."""
-    if incoming and _REQUEST_ID.match(incoming):
-        return incoming
-    return secrets.token_hex(16)
-
-
-def security_headers(path: str) -> Headers:
-    """Headers for every response; auth and user responses must never be cached."""
-    return _NO_STORE_HEADERS if path.startswith(_NO_STORE_PREFIXES) else _SECURITY_HEADERS
 
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -81,27 +60,3 @@ def _nested_deeper(value: Any, depth: int) -> bool:
 def _reject_non_json_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON does not.
     raise ValueError(f"{name} is not JSON")
-
-
-def etag_for(version: int) -> str:
-    return f'"{version}"'
-
-
-def _entity_tags(header: str) -> list[str]:
-    return [tag.strip() for tag in header.split(",") if tag.strip()]
-
-
-def if_match_allows(header: str | None, etag: str) -> bool:
-    """Strong comparison: a weak tag never matches. No header means no precondition."""
-    if header is None:
-        return True
-    tags = _entity_tags(header)
-    return "*" in tags or etag in tags
-
-
-def if_none_match_hits(header: str | None, etag: str) -> bool:
-    """Weak comparison: `W/"3"` matches `"3"`."""
-    if header is None:
-        return False
-    tags = [tag.removeprefix("W/") for tag in _entity_tags(header)]
-    return "*" in tags or etag.removeprefix("W/") in tags

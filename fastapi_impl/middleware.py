@@ -1,0 +1,55 @@
+"""Pure ASGI around the app: request id, security headers, one log line per request, and the 500
+for anything unexpected (fastapi_impl/errors.py) with those headers too."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.http.context import REQUEST_ID_HEADER, Headers, request_id, security_headers
+from core.logs import log_request
+from fastapi_impl.deps import REQUEST_ID_KEY
+from fastapi_impl.errors import send_unexpected_error
+
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
+
+
+@cache
+def _asgi_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
+    """Encoded once per header set (ASGI headers are lower-case bytes), not once per request."""
+    return [(name.lower().encode(), value.encode()) for name, value in headers]
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        incoming = next((v for k, v in scope["headers"] if k == _REQUEST_ID_NAME), b"")
+        rid = request_id(incoming.decode("latin-1"))
+        scope[REQUEST_ID_KEY] = rid
+        extra_headers = [(_REQUEST_ID_NAME, rid.encode()), *_asgi_headers(security_headers(scope["path"]))]
+        status = 500
+        response_started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status, response_started = message["status"], True
+                message["headers"] = [*message.get("headers", []), *extra_headers]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as error:
+            if response_started:
+                raise  # too late to answer; the server closes the connection
+            await send_unexpected_error(error, scope, rid, send_with_headers)
+        duration_ms = (time.perf_counter() - started) * 1000
+        log_request(scope["method"], scope["path"], status, duration_ms, rid)
