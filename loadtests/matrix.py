@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from devtools.servers import REPO_ROOT
 
@@ -78,6 +78,21 @@ class Profile(BaseModel):
     settle_seconds: float = Field(ge=0, description="after the last user started, before the window")
     window_seconds: float = Field(gt=0, description="the measured window of each trial")
     trials: int = Field(ge=2)
+    launches: int = Field(
+        default=1,
+        ge=1,
+        description="how many times every server is started afresh; the trials are split among them",
+    )
+
+    @model_validator(mode="after")
+    def _launches_hold_trials(self) -> Profile:
+        if self.launches > self.trials:
+            raise ValueError(f"{self.launches} launches need at least as many trials, not {self.trials}")
+        return self
+
+    def rounds_of_launch(self, launch: int) -> list[int]:
+        """The trial rounds measured in one launch: the trials split as evenly as can be."""
+        return [r for r in range(self.trials) if r * self.launches // self.trials == launch]
 
 
 class Matrix(BaseModel):

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from devtools.databases import DEFAULT_PG_ADMIN_URL
 from devtools.servers import REPO_ROOT
@@ -23,7 +23,9 @@ DESCRIPTION = """Verify, then benchmark FastAPI and Flask side by side (see READ
 Every server of the profile is started pinned to the server CPUs with a fresh copy of one
 seeded database, with its floor app beside it, and verified over HTTP (a server that fails is
 refused: no numbers). Per scenario, trials of every server run interleaved, in rounds that
-alternate direction (A B C D, D C B A, …), so drift cannot pose as a difference. Each trial
+alternate direction (A B C D, D C B A, …), so drift cannot pose as a difference; the servers are
+started afresh `launches` times, the trials split among the starts, so that the variation from
+one start to the next is in the intervals too. Each trial
 counts the successful responses of a fixed window after every Locust user is running."""
 
 
@@ -73,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--servers", help="comma-separated server names (overrides the profile)")
     p.add_argument("--scenarios", help="comma-separated scenarios (overrides the profile)")
     p.add_argument("--trials", type=int, help="trials per cell (overrides the profile)")
+    p.add_argument(
+        "--launches", type=int, help="start every server this many times, the trials split among them"
+    )
     p.add_argument("--window", type=float, help="seconds in each trial's measured window")
     p.add_argument("--users", type=int, help="concurrent Locust users (overrides the profile)")
     p.add_argument("--no-floor", action="store_true", help="do not measure the floor apps")
@@ -119,7 +124,13 @@ def make_plan(
     updates = {key: value for key, value in (profile_overrides or {}).items() if value is not None}
     if servers:
         updates["servers"] = servers
-    profile = matrix.profiles[profile_name].model_copy(update=updates)
+    base = matrix.profiles[profile_name]
+    if isinstance(trials := updates.get("trials"), int) and "launches" not in updates:
+        updates["launches"] = min(base.launches, trials)  # fewer trials than starts: fewer starts
+    try:
+        profile = Profile.model_validate({**base.model_dump(), **updates})
+    except ValidationError as error:
+        raise SystemExit(f"bad profile settings: {error}") from None
     unknown = [name for name in profile.servers if name not in matrix.servers] + [
         name for name in profile.scenarios if name not in USER_CLASSES
     ]
@@ -152,6 +163,7 @@ def plan_from_args(argv: list[str] | None = None) -> RunPlan:
         profile_overrides={
             "scenarios": args.scenarios.split(",") if args.scenarios else None,
             "trials": args.trials,
+            "launches": args.launches,
             "window_seconds": args.window,
             "users": args.users,
             "floor": False if args.no_floor else None,

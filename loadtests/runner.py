@@ -2,12 +2,14 @@
 
 All servers of the plan (and their floor apps) run at once, pinned to the server CPUs, each on
 its own copy of the seeded database; only the one under load is busy. That is what lets the
-trials of every server alternate within one scenario.
+trials of every server alternate within one scenario. The servers are started `launches` times
+(each time afresh, on fresh database copies), and the trials are split among the launches.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,7 +19,7 @@ from importlib import metadata
 
 import httpx
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from core.settings import settings_from
 from devtools.servers import ServerProcess, free_port
@@ -39,6 +41,7 @@ PACKAGES = [
 ]  # fmt: skip
 HEALTH_PATHS: dict[Target, str] = {"implementation": "/health", "floor": "/hello"}
 CEILING_SCENARIO = "floor_hello"
+PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
 @dataclass
@@ -102,10 +105,29 @@ class Runner:
             else:
                 running.refused = verify.verify_floor(client, running.database_url)
 
+    def launch(
+        self, stack: ExitStack, databases: SeededDatabases, fixture: Fixture, *, check: bool
+    ) -> dict[tuple[str, Target], Running]:
+        """Start every server of the plan and its floor, each on a fresh database copy; `check`:
+        verify them too (the first launch: the code does not change between launches)."""
+        servers: dict[tuple[str, Target], Running] = {}
+        for config in self.plan.servers:
+            for target in self.targets():
+                self.console.print(
+                    f"Starting {config.name} ({target}){' and verifying it' if check else ''} …"
+                )
+                running = stack.enter_context(self.serve(config, target, databases))
+                if check:
+                    self.verify(running, fixture)
+                servers[(config.name, target)] = running
+        return servers
+
     def run(self) -> Results:
         plan, profile = self.plan, self.plan.profile
         (plan.out / "logs").mkdir(parents=True, exist_ok=True)
         started_at = datetime.now(UTC)
+        launches: list[dict[tuple[str, Target], Running]] = []
+        trials: dict[tuple[str, Target, str], list[Trial]] = {}
         with ExitStack() as stack:
             # The runner's own work (sampling, bookkeeping) must not take the servers' CPUs.
             stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
@@ -116,18 +138,6 @@ class Runner:
             )
             fixture = seeded_fixture(plan.seed_spec, self.settings)
             fixture_path = fixture.write(plan.out / "fixture.json")
-            servers: dict[tuple[str, Target], Running] = {}
-            for config in plan.servers:
-                for target in self.targets():
-                    self.console.print(f"Starting {config.name} ({target}) and verifying it …")
-                    running = stack.enter_context(self.serve(config, target, databases))
-                    self.verify(running, fixture)
-                    servers[(config.name, target)] = running
-            accepted = {
-                key: r
-                for key, r in servers.items()
-                if not r.refused and not servers[(key[0], "implementation")].refused
-            }
             generator = stack.enter_context(
                 Generator(
                     plan.generator_cpus,
@@ -136,8 +146,35 @@ class Runner:
                     plan.out / "logs" / "locust.log",
                 )
             )
-            info = self.ceiling(generator, accepted)
-            cells = self.measure(generator, accepted)
+            progress = stack.enter_context(Progress(*PROGRESS_COLUMNS, console=self.console))
+            for launch in range(profile.launches):
+                # A server process's speed varies from one start to the next (FastAPI's threadpool
+                # servers by up to ±10 % here), so the trials span several starts and the
+                # intervals include that variation.
+                with ExitStack() as launched:
+                    servers = self.launch(launched, databases, fixture, check=not launches)
+                    launches.append(servers)
+                    accepted = {
+                        key: running
+                        for key, running in servers.items()
+                        if not launches[0][key].refused
+                        and not launches[0][(key[0], "implementation")].refused
+                    }
+                    if launch == 0:
+                        info = self.ceiling(generator, accepted)
+                        bar = progress.add_task("benchmark", total=self.runs(len(self.schedule(accepted))))
+                    self.measure(generator, self.schedule(accepted), launch, trials, progress, bar)
+        configs = {c.name: c for c in plan.servers}
+        cells = [
+            Cell(
+                server=name,
+                front_end=configs[name].front_end,
+                scenario=played,
+                target=target,
+                trials=measured,
+            )
+            for (name, target, played), measured in trials.items()
+        ]
         return analyse(
             Results(
                 started_at=started_at,
@@ -149,10 +186,10 @@ class Runner:
                 machine=machine(plan.server_cpus, plan.generator_cpus),
                 packages={**package_versions(), "python": machine([], []).python},
                 generator=info,
-                schedule=[f"{s}/{t}" for s, t in accepted],
+                schedule=[f"{name}/{target}" for name, target in accepted],
                 servers={
                     config.name: self.record(
-                        config, {t: r for (n, t), r in servers.items() if n == config.name}
+                        config, [{t: r for (n, t), r in ran.items() if n == config.name} for ran in launches]
                     )
                     for config in plan.servers
                 },
@@ -160,12 +197,16 @@ class Runner:
             )
         )
 
-    def record(self, config: ServerConfig, targets: dict[Target, Running]) -> ServerRecord:
+    def record(self, config: ServerConfig, launches: list[dict[Target, Running]]) -> ServerRecord:
+        """What the server was, its refusals (first launch) and its median start-up time."""
+        targets = launches[0]
         refused = [f"{target}: {failure}" for target, r in targets.items() for failure in r.refused]
         return ServerRecord(
             config=config,
             command={t: r.command for t, r in targets.items()},
-            startup_seconds={t: round(r.startup_seconds, 2) for t, r in targets.items()},
+            startup_seconds={
+                t: round(statistics.median(ran[t].startup_seconds for ran in launches), 2) for t in targets
+            },
             db_pool_size=config.db_pool_size,
             threadpool_limit=config.threads,
             refused=refused or None,
@@ -196,54 +237,54 @@ class Runner:
             }
         )
 
-    def measure(self, generator: Generator, servers: dict[tuple[str, Target], Running]) -> list[Cell]:
-        profile = self.plan.profile
-        schedule = [
+    def schedule(self, servers: dict[tuple[str, Target], Running]) -> list[tuple[Running, str, str]]:
+        """(server, scenario played, scenario) for every cell: a floor plays its own scenario."""
+        return [
             (running, scenario if target == "implementation" else FLOOR_SCENARIOS[scenario], scenario)
-            for scenario in profile.scenarios
+            for scenario in self.plan.profile.scenarios
             for (_, target), running in servers.items()
             if target == "implementation" or scenario in FLOOR_SCENARIOS
         ]
-        runs = len(schedule) * (profile.trials + (1 if profile.warmup_seconds else 0))
-        trials: dict[tuple[str, Target, str], list[Trial]] = {}
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=self.console) as progress:
-            bar = progress.add_task("benchmark", total=runs)
-            for scenario in profile.scenarios:
-                cells = [(r, played) for r, played, s in schedule if s == scenario]
-                if profile.warmup_seconds:
-                    for running, played in cells:
-                        progress.update(bar, description=f"{scenario}: warm-up {running.config.name}")
-                        run_trial(
-                            generator,
-                            running.endpoint,
-                            played,
-                            profile,
-                            -1,
-                            self.plan.server_cpus,
-                            profile.warmup_seconds,
-                        )
-                        progress.advance(bar)
-                for round_ in range(profile.trials):
-                    # Alternate the direction of every round: A B C D, D C B A, …
-                    for running, played in cells if round_ % 2 == 0 else reversed(cells):
-                        name = f"{running.config.name} {running.target}"
-                        progress.update(
-                            bar, description=f"{played}: trial {round_ + 1}/{profile.trials} {name}"
-                        )
-                        trial = run_trial(
-                            generator, running.endpoint, played, profile, round_, self.plan.server_cpus
-                        )
-                        trials.setdefault((running.config.name, running.target, played), []).append(trial)
-                        progress.advance(bar)
-        configs = {c.name: c for c in self.plan.servers}
-        return [
-            Cell(
-                server=name,
-                front_end=configs[name].front_end,
-                scenario=played,
-                target=target,
-                trials=measured,
-            )
-            for (name, target, played), measured in trials.items()
-        ]
+
+    def runs(self, cells: int) -> int:
+        profile = self.plan.profile
+        warmups = profile.launches if profile.warmup_seconds else 0
+        return cells * (profile.trials + warmups)
+
+    def measure(
+        self,
+        generator: Generator,
+        schedule: list[tuple[Running, str, str]],
+        launch: int,
+        trials: dict[tuple[str, Target, str], list[Trial]],
+        progress: Progress,
+        bar: TaskID,
+    ) -> None:
+        """One launch's share of the trials: per scenario, a warm-up of every cell, then rounds
+        of one trial per cell, each round in the opposite order of the one before (A B C D,
+        D C B A, …)."""
+        profile = self.plan.profile
+        for scenario in profile.scenarios:
+            cells = [(r, played) for r, played, s in schedule if s == scenario]
+            if profile.warmup_seconds:
+                for running, played in cells:
+                    progress.update(bar, description=f"{scenario}: warm-up {running.config.name}")
+                    run_trial(
+                        generator,
+                        running.endpoint,
+                        played,
+                        profile,
+                        -1,
+                        self.plan.server_cpus,
+                        profile.warmup_seconds,
+                    )
+                    progress.advance(bar)
+            for round_ in profile.rounds_of_launch(launch):
+                for running, played in cells if round_ % 2 == 0 else reversed(cells):
+                    name = f"{running.config.name} {running.target}"
+                    progress.update(bar, description=f"{played}: trial {round_ + 1}/{profile.trials} {name}")
+                    trial = run_trial(
+                        generator, running.endpoint, played, profile, round_, self.plan.server_cpus
+                    )
+                    trials.setdefault((running.config.name, running.target, played), []).append(trial)
+                    progress.advance(bar)

@@ -87,6 +87,16 @@ def test_the_plan_follows_the_profile_and_the_overrides() -> None:
         plan_from_args(["--scenarios", "nope"])
 
 
+def test_trials_are_split_among_fresh_starts_of_the_servers() -> None:
+    quick = plan_from_args([]).profile
+    assert quick.launches == quick.trials  # every trial on freshly started servers
+    five_over_two = plan_from_args(["--trials", "5", "--launches", "2"]).profile
+    assert [five_over_two.rounds_of_launch(k) for k in range(2)] == [[0, 1, 2], [3, 4]]
+    assert plan_from_args(["--trials", "2"]).profile.launches == 2  # fewer trials: fewer starts
+    with pytest.raises(SystemExit, match="3 launches need at least as many trials"):
+        plan_from_args(["--trials", "2", "--launches", "3"])
+
+
 def test_matched_concurrency_reaches_the_servers_environment() -> None:
     server = plan_from_args(["--threads", "12"]).servers[1]
     environment = server.environment("sqlite:///x.db")
