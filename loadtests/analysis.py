@@ -102,9 +102,10 @@ def compare(cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thr
     return sorted(rows, key=lambda r: (order[r.pairing], r.fastapi_server, r.flask_server))
 
 
-def floor_verdict(low: float, target: float, flags: Sequence[str]) -> FloorVerdict:
-    """Met only when the whole interval clears the target; a flagged cell decides nothing."""
-    if flags:
+def floor_verdict(low: float, high: float, target: float, flags: Sequence[str]) -> FloorVerdict:
+    """Met when the whole interval clears the target, missed when all of it falls short;
+    an interval that holds the target, or a flagged cell, decides nothing."""
+    if flags or low < target <= high:
         return "inconclusive"
     return "met" if low >= target else "missed"
 
@@ -131,7 +132,7 @@ def floor_shares(cells: list[Cell], thresholds: Thresholds) -> list[FloorShare]:
                 share=share,
                 ci95=(low, high),
                 target=goal,
-                verdict=floor_verdict(low, goal, flags),
+                verdict=floor_verdict(low, high, goal, flags),
                 flags=flags,
             )
         )

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -37,7 +37,12 @@ def write_reports(results: Results, out: Path, console: Console) -> None:
 
 
 def main() -> None:
-    out = Path(sys.argv[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtests.report",
+        description="Analyse a run's stored trials again (current thresholds) and rewrite its reports.",
+    )
+    parser.add_argument("run", type=Path, help="a run directory, e.g. results/20261130T200000Z")
+    out = parser.parse_args().run
     results = load(out / "results.json")
     # Analysis is pure: running it again applies the current thresholds to the stored trials.
     write_reports(analyse(results), out, Console())

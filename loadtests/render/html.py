@@ -10,6 +10,7 @@ from loadtests.render.text import (
     VERDICT_WORDS,
     cell_text,
     floor_text,
+    launches,
     legend,
     notes,
     pair_title,
@@ -105,7 +106,7 @@ def report(results: Results) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>FastAPI ÷ Flask benchmark</title><style>{STYLE}</style></head><body>
 <h1>FastAPI ÷ Flask: the same shop API, side by side</h1>
-<p class="note">Profile <b>{esc(results.profile_name)}</b>, {results.started_at:%Y-%m-%d %H:%M}Z: {p.trials} trials per cell, each counting the
+<p class="note">Profile <b>{esc(results.profile_name)}</b>, {results.started_at:%Y-%m-%d %H:%M}Z: {p.trials} trials per cell ({launches(p)}), each counting the
 successful responses of a {p.window_seconds:g} s window that starts {p.settle_seconds:g} s after all {p.users} Locust users
 (FastHttpUser, no wait) are running; the servers' trials interleaved. Database <b>{esc(results.database)}</b>
 seeded with {results.seed.get("users")} users, {results.seed.get("products")} products, {results.seed.get("orders")} orders.

@@ -6,6 +6,7 @@ from loadtests.render.text import (
     VERDICT_WORDS,
     cell_text,
     floor_text,
+    launches,
     legend,
     notes,
     pair_title,
@@ -35,8 +36,8 @@ def summary(results: Results) -> str:
         "",
         f"{m.cpu_model}, {m.logical_cpus} CPUs; servers pinned to CPUs {m.topology.server_cpus}, Locust to "
         f"{m.topology.generator_cpus}; Python {m.python}; {results.database}; {p.users} users; per cell "
-        f"{p.trials} trials of a {p.window_seconds:g} s window (after {p.settle_seconds:g} s with every user "
-        f"running), interleaved across servers.",
+        f"{p.trials} trials ({launches(p)}) of a {p.window_seconds:g} s window (after {p.settle_seconds:g} s "
+        f"with every user running), interleaved across servers.",
         "",
         "## Verdicts",
         "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loadtests.matrix import Profile
 from loadtests.results import Cell, Comparison, FloorShare, Results
 
 FRONT_END_NAMES = {"fastapi": "FastAPI", "flask": "Flask"}
@@ -25,6 +26,15 @@ VERDICT_WORDS = {
     "no-difference": "no difference",
     "inconclusive": "inconclusive",
 }
+
+
+def launches(profile: Profile) -> str:
+    """How the trials of a cell were spread over starts of the servers."""
+    if profile.launches == profile.trials:
+        return "each on freshly started servers"
+    if profile.launches > 1:
+        return f"over {profile.launches} starts of the servers"
+    return "all on one start of the servers"
 
 
 def legend(results: Results) -> str:

@@ -130,5 +130,7 @@ def test_floor_shares_and_their_verdicts() -> None:
     assert shares["flask-granian-wsgi"].verdict == "met"
     assert shares["flask-granian-wsgi"].share == pytest.approx(0.855)
     assert shares["fastapi-granian-asgi"].verdict == "missed"
-    assert floor_verdict(0.9, 0.8, ["generator-bound"]) == "inconclusive"
-    assert floor_verdict(0.79, 0.8, []) == "missed"  # the whole interval must clear the target
+    assert floor_verdict(0.9, 0.95, 0.8, ["generator-bound"]) == "inconclusive"
+    assert floor_verdict(0.79, 0.9, 0.8, []) == "inconclusive"  # the interval holds the target
+    assert floor_verdict(0.7, 0.79, 0.8, []) == "missed"  # all of it short of the target
+    assert floor_verdict(0.8, 0.9, 0.8, []) == "met"
