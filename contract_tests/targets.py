@@ -8,18 +8,20 @@ line (`start_live`); a `Target` is what a test sees of one.
 
 from __future__ import annotations
 
+import importlib
 import os
 import ssl
 import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from core.settings import settings_from
+from core.settings import Settings, settings_from
 from devtools.databases import fresh_database, postgres_unavailable_reason
-from devtools.servers import ServerProcess, free_port, server_command, wait_healthy
+from devtools.servers import ASGI_FACTORIES, ServerProcess, free_port, server_command, wait_healthy
 
 ADMIN_EMAIL = "contract-admin@example.com"
 ADMIN_PASSWORD = "contract-admin-password"
@@ -104,6 +106,12 @@ def start_live(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) 
     return base_url, server
 
 
+def asgi_app(front_end: str, settings: Settings) -> Any:
+    """A FastAPI front end's app, from its factory in devtools.servers.ASGI_FACTORIES."""
+    module, _, factory = ASGI_FACTORIES[front_end].partition(":")
+    return getattr(importlib.import_module(module), factory)(settings)
+
+
 def _start_in_process(stack: ExitStack, name: str, env: dict[str, str]) -> str:
     settings = settings_from(env)
     port = free_port()
@@ -119,11 +127,8 @@ def _start_in_process(stack: ExitStack, name: str, env: dict[str, str]) -> str:
     else:
         import uvicorn
 
-        from fastapi_impl.app import create_app as create_fastapi_app
-
-        asgi_server = uvicorn.Server(
-            uvicorn.Config(create_fastapi_app(settings), host="127.0.0.1", port=port, log_level="warning")
-        )
+        app = asgi_app(name, settings)
+        asgi_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=asgi_server.run, daemon=True)
         thread.start()
 

@@ -1,4 +1,4 @@
-"""Both front ends publish OpenAPI documents that describe the same API."""
+"""Every front end publishes an OpenAPI document that describes the same API as Flask's."""
 
 from __future__ import annotations
 
@@ -50,29 +50,36 @@ def documents(request: pytest.FixtureRequest, targets: Targets) -> dict[str, dic
     return found
 
 
-def test_documents_have_the_same_paths_and_methods(documents: dict[str, dict[str, Any]]) -> None:
-    flask_ops, fastapi_ops = (set(operations(documents[name])) for name in FRONT_ENDS)
-    assert flask_ops == fastapi_ops
+# Each FastAPI front end's document is compared with Flask's.
+OTHERS = [name for name in FRONT_ENDS if name != "flask"]
+
+
+@pytest.mark.parametrize("other", OTHERS)
+def test_documents_have_the_same_paths_and_methods(documents: dict[str, dict[str, Any]], other: str) -> None:
+    flask_ops, other_ops = (set(operations(documents[name])) for name in ("flask", other))
+    assert flask_ops == other_ops
     assert len(flask_ops) == 19
 
 
+@pytest.mark.parametrize("other", OTHERS)
 def test_each_operation_has_the_same_parameters_body_and_responses(
-    documents: dict[str, dict[str, Any]],
+    documents: dict[str, dict[str, Any]], other: str
 ) -> None:
-    flask_ops, fastapi_ops = (operations(documents[name]) for name in FRONT_ENDS)
+    flask_ops, other_ops = (operations(documents[name]) for name in ("flask", other))
     for key, flask_op in flask_ops.items():
-        fastapi_op = fastapi_ops[key]
-        assert flask_op["operationId"] == fastapi_op["operationId"], key
-        assert normalized(flask_op.get("parameters", [])) == normalized(fastapi_op.get("parameters", [])), key
-        assert normalized(flask_op.get("requestBody")) == normalized(fastapi_op.get("requestBody")), key
-        assert normalized(flask_op["responses"]) == normalized(fastapi_op["responses"]), key
-        assert flask_op.get("security") == fastapi_op.get("security"), key
+        other_op = other_ops[key]
+        assert flask_op["operationId"] == other_op["operationId"], key
+        assert normalized(flask_op.get("parameters", [])) == normalized(other_op.get("parameters", [])), key
+        assert normalized(flask_op.get("requestBody")) == normalized(other_op.get("requestBody")), key
+        assert normalized(flask_op["responses"]) == normalized(other_op["responses"]), key
+        assert flask_op.get("security") == other_op.get("security"), key
 
 
-def test_documents_define_the_same_schemas(documents: dict[str, dict[str, Any]]) -> None:
-    flask_doc, fastapi_doc = (documents[name] for name in FRONT_ENDS)
-    assert normalized(flask_doc["components"]["schemas"]) == normalized(fastapi_doc["components"]["schemas"])
-    assert flask_doc["components"]["securitySchemes"] == fastapi_doc["components"]["securitySchemes"]
+@pytest.mark.parametrize("other", OTHERS)
+def test_documents_define_the_same_schemas(documents: dict[str, dict[str, Any]], other: str) -> None:
+    flask_doc, other_doc = (documents[name] for name in ("flask", other))
+    assert normalized(flask_doc["components"]["schemas"]) == normalized(other_doc["components"]["schemas"])
+    assert flask_doc["components"]["securitySchemes"] == other_doc["components"]["securitySchemes"]
 
 
 def test_error_responses_use_the_contract_error_body(documents: dict[str, dict[str, Any]]) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ServiceUnavailable
@@ -24,21 +25,35 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_SIZE = 40
 
 
-def make_engine(database_url: str, pool_size: int = 10) -> Engine:
+# The asyncio drivers that stand in for the sync ones on an asynchronous Database.
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def make_engine(database_url: str, pool_size: int = 10, *, asynchronous: bool = False) -> Engine:
+    """A sync Engine; `asynchronous`: the sync face of an asyncio engine (aiosqlite, asyncpg),
+    which only works inside `core.bridge.call` (SQLAlchemy's greenlet bridge)."""
     url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    if url.database and url.database != ":memory:":
+    sqlite = url.get_backend_name() == "sqlite"
+    if sqlite and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False},
-        pool_size=SQLITE_POOL_SIZE,
-        max_overflow=SQLITE_POOL_SIZE,
-    )
-    event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_sqlite_transaction)
+    if sqlite:
+        options: dict[str, Any] = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+        if not asynchronous:
+            options["connect_args"] = {"check_same_thread": False}
+    else:
+        options = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+    engine = _create(url, asynchronous, options)
+    if sqlite:
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _create(url: URL, asynchronous: bool, options: dict[str, Any]) -> Engine:
+    if not asynchronous:
+        return create_engine(url, **options)
+    driver = ASYNC_DRIVERS[url.get_backend_name()]
+    return create_async_engine(url.set(drivername=driver), **options).sync_engine
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -60,8 +75,8 @@ def _begin_sqlite_transaction(connection: Any) -> None:
 class Database:
     """Hands out transactions; services never commit or roll back themselves."""
 
-    def __init__(self, database_url: str, pool_size: int = 10) -> None:
-        self.engine = make_engine(database_url, pool_size)
+    def __init__(self, database_url: str, pool_size: int = 10, *, asynchronous: bool = False) -> None:
+        self.engine = make_engine(database_url, pool_size, asynchronous=asynchronous)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -19,17 +19,26 @@ class Runtime:
     tokens: Tokens
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Connect to the database, configure logging, create the bootstrap admin if configured."""
+def build_runtime(settings: Settings, *, asynchronous: bool = False) -> Runtime:
+    """Connect to the database and configure logging; a sync runtime also creates the bootstrap
+    admin (an asynchronous one does it with `core.bridge.call(bootstrap_admin, runtime)` once
+    its event loop runs)."""
     configure_logging(settings)
     runtime = Runtime(
         settings=settings,
-        db=Database(settings.database_url, settings.db_pool_size),
+        db=Database(settings.database_url, settings.db_pool_size, asynchronous=asynchronous),
         passwords=Passwords.from_settings(settings),
         tokens=Tokens.from_settings(settings),
     )
+    if not asynchronous:
+        bootstrap_admin(runtime)
+    return runtime
+
+
+def bootstrap_admin(runtime: Runtime) -> None:
+    """Create the admin named by ADMIN_EMAIL / ADMIN_PASSWORD, if configured and not there yet."""
+    settings = runtime.settings
     if settings.admin_email and settings.admin_password:
         ensure_admin(
             settings.admin_email, settings.admin_password, "Admin", db=runtime.db, passwords=runtime.passwords
         )
-    return runtime

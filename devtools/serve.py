@@ -1,7 +1,8 @@
-"""`make serve`: both front ends side by side on one terminal, with prefixed logs.
+"""`make serve`: the three front ends side by side on one terminal, with prefixed logs: Flask
+(:8001), FastAPI (:8002) and async FastAPI (:8003).
 
 Each server gets its own migrated database (SQLite files under var/ unless DATABASE_URL is
-set, in which case both share it), a demo admin and a few demo products. Ctrl-C stops both.
+set, in which case they share it), a demo admin and a few demo products. Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -53,11 +54,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flask-port", type=int, default=int(os.environ.get("FLASK_PORT", 8001)))
     parser.add_argument("--fastapi-port", type=int, default=int(os.environ.get("FASTAPI_PORT", 8002)))
+    parser.add_argument(
+        "--fastapi-async-port", type=int, default=int(os.environ.get("FASTAPI_ASYNC_PORT", 8003))
+    )
     args = parser.parse_args()
 
     shared_url = os.environ.get("DATABASE_URL")
     servers: list[tuple[str, ServerProcess, str]] = []
-    for front_end, port in (("flask", args.flask_port), ("fastapi", args.fastapi_port)):
+    ports = {"flask": args.flask_port, "fastapi": args.fastapi_port, "fastapi-async": args.fastapi_async_port}
+    for front_end, port in ports.items():
         env = {
             "APP_ENV": os.environ.get("APP_ENV", "development"),
             "DATABASE_URL": shared_url or f"sqlite:///{REPO_ROOT / 'var' / f'serve-{front_end}.db'}",
@@ -66,7 +71,7 @@ def main() -> None:
         }
         seed_demo(settings_from(env))
         server = ServerProcess(server_command(front_end, port), env, pipe_output=True)
-        prefix = f"[{front_end:>7}]"
+        prefix = f"[{front_end:>13}]"
         assert server.process.stdout is not None
         threading.Thread(target=_relay, args=(prefix, server.process.stdout), daemon=True).start()
         servers.append((front_end, server, f"http://127.0.0.1:{port}"))
@@ -82,11 +87,11 @@ def main() -> None:
         if not wait_healthy(base_url, 30, server.is_running):
             print(f"{front_end} did not start; see its log above", file=sys.stderr)
             stop()
-        print(f"{front_end:>7}: {base_url}  (docs: {base_url}/docs)", flush=True)
-    print(f"admin: {env['ADMIN_EMAIL']} / {env['ADMIN_PASSWORD']}  (Ctrl-C stops both)", flush=True)
+        print(f"{front_end:>13}: {base_url}  (docs: {base_url}/docs)", flush=True)
+    print(f"admin: {env['ADMIN_EMAIL']} / {env['ADMIN_PASSWORD']}  (Ctrl-C stops them all)", flush=True)
     while all(server.is_running() for _name, server, _url in servers):
         time.sleep(0.5)
-    print("a server exited; stopping the other", file=sys.stderr)
+    print("a server exited; stopping the others", file=sys.stderr)
     stop()
 
 

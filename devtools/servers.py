@@ -13,7 +13,12 @@ from pathlib import Path
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FRONT_ENDS = ("flask", "fastapi")
+FRONT_ENDS = ("flask", "fastapi", "fastapi-async")
+# The ASGI app factory of each FastAPI front end.
+ASGI_FACTORIES = {
+    "fastapi": "fastapi_impl.app:create_app",
+    "fastapi-async": "fastapi_async_impl.app:create_app",
+}
 
 
 def free_port() -> int:
@@ -24,7 +29,7 @@ def free_port() -> int:
 
 
 def server_command(front_end: str, port: int, workers: int = 2, threads: int = 4) -> list[str]:
-    """gunicorn (gthread) for Flask, uvicorn (uvloop + httptools) for FastAPI."""
+    """gunicorn (gthread) for Flask, uvicorn (uvloop + httptools) for both FastAPI front ends."""
     bind_host = "127.0.0.1"
     if front_end == "flask":
         return [
@@ -33,9 +38,9 @@ def server_command(front_end: str, port: int, workers: int = 2, threads: int = 4
             "--no-control-socket",
             "flask_impl.app:create_app()",
         ]  # fmt: skip
-    if front_end == "fastapi":
+    if front_end in ASGI_FACTORIES:
         return [
-            sys.executable, "-m", "uvicorn", "fastapi_impl.app:create_app", "--factory",
+            sys.executable, "-m", "uvicorn", ASGI_FACTORIES[front_end], "--factory",
             "--host", bind_host, "--port", str(port), "--workers", str(workers),
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
         ]  # fmt: skip

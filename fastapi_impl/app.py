@@ -3,19 +3,21 @@ wiring only."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from core.runtime import build_runtime
+from core.runtime import Runtime, build_runtime
 from core.settings import Settings, get_settings
 from fastapi_impl.errors import register_error_handlers
 from fastapi_impl.middleware import RequestContextMiddleware
 from fastapi_impl.openapi import APP_DOCUMENT
 from fastapi_impl.routes import auth, orders, products, service, users
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,10 +29,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool_limit
         yield
 
-    app = FastAPI(lifespan=lifespan, redirect_slashes=False, **APP_DOCUMENT)
-    app.state.runtime = build_runtime(settings)
-    register_error_handlers(app)
     routers = [module.router for module in (service, auth, users, products, orders)]
+    return assemble(build_runtime(settings), routers, lifespan)
+
+
+def assemble(runtime: Runtime, routers: list[APIRouter], lifespan: Lifespan) -> FastAPI:
+    """The app around its routers: shared with fastapi_async_impl, which brings async routers."""
+    app = FastAPI(lifespan=lifespan, redirect_slashes=False, **APP_DOCUMENT)
+    app.state.runtime = runtime
+    register_error_handlers(app)
     app.state.api_routes = [
         route for router in routers for route in router.routes if isinstance(route, APIRoute)
     ]

@@ -72,13 +72,14 @@ def verdict(low: float, high: float, flags: Sequence[str], band: float) -> Verdi
 
 
 def compare(cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thresholds) -> list[Comparison]:
-    """Every FastAPI server against every Flask server, per scenario: like-for-like first."""
+    """Every FastAPI server (sync or async routes) against every Flask server, per scenario:
+    like-for-like first."""
     implementation = {(c.server, c.scenario): c for c in cells if c.target == "implementation"}
     order = {"same-server": 0, "same-process-manager": 1, "cross-server": 2}
     rows = []
     for (fastapi_name, scenario), fast in implementation.items():
         for (flask_name, flask_scenario), slow in implementation.items():
-            if fast.front_end != "fastapi" or slow.front_end != "flask" or flask_scenario != scenario:
+            if fast.front_end == "flask" or slow.front_end != "flask" or flask_scenario != scenario:
                 continue
             rounds = min(len(fast.trials), len(slow.trials))
             ratio, low, high = ratio_ci(

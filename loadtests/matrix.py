@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from devtools.servers import REPO_ROOT
 
 MATRIX = REPO_ROOT / "loadtests" / "servers.toml"
-FrontEnd = Literal["flask", "fastapi"]
+FrontEnd = Literal["flask", "fastapi", "fastapi-async"]
 Target = Literal["implementation", "floor"]
 Pairing = Literal["same-server", "same-process-manager", "cross-server"]
 

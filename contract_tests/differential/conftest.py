@@ -1,6 +1,7 @@
-"""The `front_ends` fixture: Flask and FastAPI in this process, started once per session.
+"""The `front_ends` fixture: Flask and both FastAPI front ends in this process, started once per
+session.
 
-They run only with the suite's default options (in-process, SQLite, both front ends): under
+They run only with the suite's default options (in-process, SQLite, every front end): under
 --mode=live, --database=postgresql, --base-url or --front-end the differential test skips.
 """
 
@@ -8,15 +9,17 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
 from contract_tests.differential.front_ends import FrontEnds, PortalTransport, settings_for
+from contract_tests.targets import asgi_app
 from core.migrate import upgrade
 from core.runtime import build_runtime
-from fastapi_impl.app import create_app as create_fastapi_app
+from devtools.servers import FRONT_ENDS
 from flask_impl.app import create_app as create_flask_app
 
 
@@ -34,14 +37,21 @@ def front_ends(
     template = directory / "template.db"
     upgrade(f"sqlite:///{template}")
     build_runtime(settings_for(template)).db.dispose()  # creates the bootstrap admin
-    flask_db, fastapi_db = directory / "flask.db", directory / "fastapi.db"
-    for database in (flask_db, fastapi_db):
+    databases = {name: directory / f"{name}.db" for name in FRONT_ENDS}
+    for database in databases.values():
         shutil.copyfile(template, database)
-    flask_app = create_flask_app(settings_for(flask_db))
-    fastapi_app = create_fastapi_app(settings_for(fastapi_db))
-    with (
-        start_blocking_portal() as portal,
-        httpx.Client(transport=httpx.WSGITransport(app=flask_app), base_url="http://flask") as flask,
-        httpx.Client(transport=PortalTransport(fastapi_app, portal), base_url="http://fastapi") as fastapi,
-    ):
-        yield FrontEnds(template, {flask_db: flask, fastapi_db: fastapi})
+    with start_blocking_portal() as portal, ExitStack() as clients:
+        flask_app = create_flask_app(settings_for(databases["flask"]))
+        transports: dict[str, httpx.BaseTransport] = {"flask": httpx.WSGITransport(app=flask_app)}
+        for name in FRONT_ENDS[1:]:
+            transports[name] = PortalTransport(asgi_app(name, settings_for(databases[name])), portal)
+        # The host names the front end in a disagreement's report.
+        yield FrontEnds(
+            template,
+            {
+                databases[name]: clients.enter_context(
+                    httpx.Client(transport=transport, base_url=f"http://{name}")
+                )
+                for name, transport in transports.items()
+            },
+        )

@@ -65,26 +65,30 @@ def _normalize_field(key: str, value: Any) -> Any:
 
 
 def agree(responses: Sequence[httpx.Response]) -> bool:
-    """Whether Flask's and FastAPI's answers to one call agree, neither being a 5xx."""
-    flask, fastapi = (observe(response) for response in responses)
-    return flask == fastapi and all(response.status_code < 500 for response in responses)
+    """Whether every front end's answer to one call agrees with Flask's (the first), none being
+    a 5xx."""
+    flask, *others = (observe(response) for response in responses)
+    return all(other == flask for other in others) and all(r.status_code < 500 for r in responses)
 
 
 def report(calls: Sequence[Call], responses: Sequence[httpx.Response]) -> str:
-    """The last call's two answers, what differs, and a script that replays the calls."""
-    flask, fastapi = (observe(response) for response in responses)
+    """The last call's answers, what differs from Flask's, and a script that replays the calls."""
+    observed = {response.request.url.host: observe(response) for response in responses}
+    flask = observed["flask"]
     last = calls[-1]
-    lines = [f"Flask and FastAPI disagree at step {last.number}: {last.method} {last.path}", ""]
-    for name, response in zip(("flask", "fastapi"), responses, strict=True):
+    lines = [f"The front ends disagree at step {last.number}: {last.method} {last.path}", ""]
+    for response in responses:
         shown = {name.lower() for name in (*COMPARED_HEADERS, "Allow")}
         headers = {k: v for k, v in response.headers.items() if k.lower() in shown}
-        lines.append(f"{name:>8}: {response.status_code} {response.headers.get('content-type')} {headers}")
-        lines.append(f"{'':>8}  {response.text[:2000]}")
-    lines += ["", "compared (after normalizing what the contract lets differ):"]
+        name = response.request.url.host
+        lines.append(f"{name:>13}: {response.status_code} {response.headers.get('content-type')} {headers}")
+        lines.append(f"{'':>13}  {response.text[:2000]}")
+    lines += ["", "compared with Flask (after normalizing what the contract lets differ):"]
     lines += [
-        f"  {key}: flask {flask[key]!r} / fastapi {fastapi[key]!r}"
+        f"  {key}: flask {flask[key]!r} / {name} {other[key]!r}"
+        for name, other in observed.items()
         for key in flask
-        if flask[key] != fastapi[key]
+        if flask[key] != other[key]
     ]
     lines += ["", "The shortest failing sequence found, as a script:", "", script(calls)]
     return "\n".join(lines)
@@ -99,6 +103,7 @@ admin is the contract suite's, e.g. from the repository root:
     rm -f /tmp/replay.db* && .venv/bin/python -m alembic upgrade head
     .venv/bin/python -m gunicorn 'flask_impl.app:create_app()' -b 127.0.0.1:8001
     # or: .venv/bin/python -m uvicorn fastapi_impl.app:create_app --factory --port 8002
+    # or: .venv/bin/python -m uvicorn fastapi_async_impl.app:create_app --factory --port 8003
 
 then: python replay.py http://127.0.0.1:8001
 """

@@ -14,8 +14,9 @@ from contract_tests.own_server.server import OwnServer
 from contract_tests.targets import ADMIN_EMAIL, ADMIN_PASSWORD
 
 # A stored value the model cannot load: for SQLite text that is no timestamp; for PostgreSQL a
-# valid timestamptz that Python's datetime cannot hold.
-UNLOADABLE_TIMESTAMP = {"sqlite": "not-a-timestamp", "postgresql": "infinity"}
+# valid timestamptz past Python's year 9999, which neither psycopg nor asyncpg can decode
+# ('infinity' would not do: asyncpg decodes it as datetime.max).
+UNLOADABLE_TIMESTAMP = {"sqlite": "not-a-timestamp", "postgresql": "20000-01-01 00:00:00+00"}
 
 
 def corrupt_created_at(database_url: str, table: str, row_id: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from loadtests.matrix import Profile
 from loadtests.results import Cell, Comparison, FloorShare, Results
 
-FRONT_END_NAMES = {"fastapi": "FastAPI", "flask": "Flask"}
+FRONT_END_NAMES = {"fastapi": "FastAPI", "fastapi-async": "async FastAPI", "flask": "Flask"}
 FLAG_LETTERS = {
     "generator-bound": "G",
     "near-generator-ceiling": "C",
