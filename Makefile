@@ -62,7 +62,7 @@ clean: ## remove generated files (venv, databases, results)
 # --- benchmarks (loadtests/) ---------------------------------------------------------------
 BENCH := $(PY) -m loadtests.bench
 
-.PHONY: bench bench-smoke ui bench-crosscheck
+.PHONY: bench bench-smoke ui bench-crosscheck capacity
 
 bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full: more servers, longer), write results/<ts>/
 	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
@@ -74,6 +74,9 @@ bench-smoke: install ## a <= 60 s benchmark of two servers; asserts the pipeline
 bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
 	bash devtools/install-wrk.sh
 	$(PY) -m loadtests.crosscheck $(ARGS)
+
+capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
+	$(PY) -m loadtests.capacity $(ARGS)
 
 ui: install ## Locust's web UI (http://127.0.0.1:8089) against a running server: make ui URL=http://127.0.0.1:8002
 	$(PY) -m loadtests.ui $(or $(URL),http://127.0.0.1:8002)

@@ -95,10 +95,23 @@ class Profile(BaseModel):
         return [r for r in range(self.trials) if r * self.launches // self.trials == launch]
 
 
+class CapacityProfile(BaseModel):
+    """`make capacity`: open-loop steps with k6 (loadtests/capacity.py)."""
+
+    servers: list[str] = Field(min_length=1)
+    scenarios: list[str] = Field(min_length=1)
+    slo_p99_ms: float = Field(gt=0, description="a step passes only with p99 at or under this")
+    step_seconds: float = Field(gt=0)
+    start_rps: dict[str, float] = Field(description="the first offered rate of each scenario")
+    growth: float = Field(gt=1, description="each step offers this much more than the last")
+    refinements: int = Field(ge=0, description="bisections between the last pass and the first failure")
+
+
 class Matrix(BaseModel):
     servers: dict[str, ServerConfig]
     targets: dict[FrontEnd, dict[Target, str]]
     profiles: dict[str, Profile]
+    capacity: CapacityProfile
 
     @classmethod
     def load(cls, path: Path = MATRIX) -> Matrix:

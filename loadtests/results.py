@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from loadtests.matrix import FrontEnd, Pairing, Profile, ServerConfig, Target
+from loadtests.k6 import K6Step
+from loadtests.matrix import CapacityProfile, FrontEnd, Pairing, Profile, ServerConfig, Target
 from loadtests.sampling import Machine, ProcessMemory
 
 SCHEMA_VERSION: Literal[2] = 2
@@ -165,3 +166,26 @@ class Results(BaseModel):
 
     def write(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=1))
+
+
+# `make capacity` (loadtests/capacity.py): capacity.json.
+class Step(K6Step):
+    passed: bool
+    reason: str
+
+
+class CapacityCell(BaseModel):
+    server: str
+    scenario: str
+    capacity_rps: float | None  # None: the first step already failed
+    steps: list[Step]
+
+
+class CapacityResults(BaseModel):
+    started_at: datetime
+    finished_at: datetime
+    k6: str
+    profile: CapacityProfile
+    machine: Machine
+    database: str
+    cells: list[CapacityCell]
