@@ -6,6 +6,7 @@ import sys
 
 from rich.console import Console
 
+from loadtests import dbrtt
 from loadtests.plan import plan_from_args
 from loadtests.report import write_reports
 from loadtests.runner import Runner
@@ -14,6 +15,9 @@ from loadtests.runner import Runner
 def main(argv: list[str] | None = None) -> int:
     plan = plan_from_args(argv)
     console = Console()
+    if plan.db_rtt_ms:
+        runs = dbrtt.run(plan, console)
+        return 2 if any(rec.refused for r in runs for rec in r.results.servers.values()) else 0
     results = Runner(plan, console).run()
     write_reports(results, plan.out, console)
     return 2 if any(record.refused for record in results.servers.values()) else 0

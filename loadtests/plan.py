@@ -42,6 +42,9 @@ class RunPlan(BaseModel):
     generator_processes: int = Field(ge=1)
     out: Path
     sabotage: str | None = Field(default=None, description="serve loadtests.sabotage's broken apps")
+    db_rtt_ms: list[float] = Field(
+        default=[], description="run once per round-trip time, on PostgreSQL in a network namespace"
+    )
 
     @property
     def seed_spec(self) -> SeedSpec:
@@ -91,6 +94,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--users-seed", type=int, default=SeedSpec.users, help="seeded users")
     p.add_argument("--products", type=int, default=SeedSpec.products, help="seeded products")
     p.add_argument("--orders", type=int, default=SeedSpec.orders, help="seeded orders")
+    p.add_argument(
+        "--db-rtt-ms",
+        type=lambda text: [float(part) for part in text.split(",")],
+        default=[],
+        metavar="MS,MS,...",
+        help="run once per database round-trip time, on a private PostgreSQL in a network namespace "
+        "that the run creates (loadtests/dbnet.py), e.g. 0,1,5",
+    )
     p.add_argument(
         "--postgres",
         metavar="ADMIN_URL",
@@ -156,7 +167,7 @@ def make_plan(
 
 def plan_from_args(argv: list[str] | None = None) -> RunPlan:
     args = parser().parse_args(argv)
-    return make_plan(
+    plan = make_plan(
         args.profile,
         Matrix.load(args.matrix),
         servers=args.servers.split(",") if args.servers else None,
@@ -176,3 +187,4 @@ def plan_from_args(argv: list[str] | None = None) -> RunPlan:
         generator_processes=args.locust_workers,
         out=args.out,
     )
+    return plan.model_copy(update={"db_rtt_ms": args.db_rtt_ms})
