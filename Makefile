@@ -62,7 +62,7 @@ clean: ## remove generated files (venv, databases, results)
 # --- benchmarks (loadtests/) ---------------------------------------------------------------
 BENCH := $(PY) -m loadtests.bench
 
-.PHONY: bench bench-smoke ui bench-crosscheck capacity
+.PHONY: bench bench-smoke ui bench-crosscheck capacity bench-distributed
 
 bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full: more servers, longer), write results/<ts>/
 	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
@@ -74,6 +74,9 @@ bench-smoke: install ## a <= 60 s benchmark of two servers; asserts the pipeline
 bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
 	bash devtools/install-wrk.sh
 	$(PY) -m loadtests.crosscheck $(ARGS)
+
+bench-distributed: install ## Locust master + 2 workers on test hosts (network namespaces) vs one process, same server
+	$(PY) -m loadtests.distributed $(ARGS)
 
 capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
 	$(PY) -m loadtests.capacity $(ARGS)

@@ -63,7 +63,9 @@ class RemoteDatabase:
 
 
 @dataclass(frozen=True)
-class _Link:
+class Link:
+    """A test host: a namespace and the veth pair to it."""
+
     namespace: str
     host_device: str
     namespace_device: str
@@ -85,7 +87,7 @@ def remote_postgres(rtt_ms: float, workdir: Path) -> Iterator[RemoteDatabase]:
         raise ValueError(f"a round-trip time cannot be negative: {rtt_ms}")
     bindir = _check_prerequisites()
     with ExitStack() as stack:
-        link = stack.enter_context(_namespace())
+        link = stack.enter_context(test_host())
         root = stack.enter_context(_cluster(bindir, link, workdir))
         if _add_netem(link, rtt_ms):
             yield RemoteDatabase(_url(link.namespace_address, POSTGRES_PORT), rtt_ms, "netem", None)
@@ -150,11 +152,12 @@ def _subnet(index: int) -> IPv4Network:
 
 
 @contextmanager
-def _namespace() -> Iterator[_Link]:
+def test_host() -> Iterator[Link]:
+    """A network namespace joined to this one by a veth pair on a private /30; removed on exit."""
     n = next(_contexts)
     # Starting from the pid keeps parallel runs apart; the scan skips a /30 some other run already has.
     index = _free_subnet(os.getpid() * 16 + n)
-    link = _Link(
+    link = Link(
         namespace=f"shopdb-{os.getpid()}-{n}",
         host_device=f"sdb{index}h",
         namespace_device=f"sdb{index}n",
@@ -189,7 +192,7 @@ def _delete_namespace(namespace: str) -> None:
 
 
 @contextmanager
-def _cluster(bindir: Path, link: _Link, workdir: Path) -> Iterator[Path]:
+def _cluster(bindir: Path, link: Link, workdir: Path) -> Iterator[Path]:
     """A new cluster, started inside the namespace; yields its temporary directory (removed afterwards)."""
     workdir.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="remote-postgres-", dir=workdir))
@@ -232,7 +235,7 @@ def _cluster(bindir: Path, link: _Link, workdir: Path) -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _add_netem(link: _Link, rtt_ms: float) -> bool:
+def _add_netem(link: Link, rtt_ms: float) -> bool:
     """Half the RTT on each end of the veth pair, if the kernel has netem (False if not)."""
     if shutil.which("tc") is None:
         return False
@@ -251,7 +254,7 @@ def _add_netem(link: _Link, rtt_ms: float) -> bool:
 
 
 @contextmanager
-def _relay(link: _Link, delay_ms: float, log_path: Path) -> Iterator[int]:
+def _relay(link: Link, delay_ms: float, log_path: Path) -> Iterator[int]:
     """loadtests.delay_relay inside the namespace, from its address to the cluster; yields the relay's pid."""
     relay = [sys.executable, "-m", "loadtests.delay_relay"]
     relay += ["--listen", f"{link.namespace_address}:{RELAY_PORT}", "--target", f"127.0.0.1:{POSTGRES_PORT}"]
