@@ -58,6 +58,7 @@ def server_env(database_url: str) -> dict[str, str]:
         "ARGON2_MEMORY_KIB": "1024",
         "ARGON2_PARALLELISM": "1",
         "LOG_REQUESTS": "false",
+        "SQL_COUNT_HEADER": "true",
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import sqlcount
 from core.errors import ServiceUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -43,6 +44,7 @@ def make_engine(database_url: str, pool_size: int = 10, *, asynchronous: bool = 
     else:
         options = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
     engine = _create(url, asynchronous, options)
+    sqlcount.install(engine)
     if sqlite:
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)

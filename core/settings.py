@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # How many sync route handlers FastAPI runs at once (anyio's threadpool; its default is 40).
     # Benchmarks set it equal to the Flask server's thread count, so both get the same concurrency.
     threadpool_limit: int = Field(default=40, ge=1)
+    # Send X-SQL-Statements (the SQL statements a request issued) on every response: for the
+    # contract suite and the benchmark's gate, which check every front end does the same work.
+    sql_count_header: bool = False
 
     @field_validator("jwt_old_secrets", mode="before")
     @classmethod

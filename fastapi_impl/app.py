@@ -47,5 +47,5 @@ def assemble(runtime: Runtime, routers: list[APIRouter], lifespan: Lifespan) -> 
     # ahead of FastAPI's /openapi.json and /docs routes, which every API request would otherwise
     # be matched against first (no path is shared, so the order changes no answer).
     app.router.routes[:0] = app.state.api_routes
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, count_sql=runtime.settings.sql_count_header)
     return app

@@ -8,12 +8,15 @@ from functools import cache
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core import sqlcount
 from core.http.context import REQUEST_ID_HEADER, Headers, request_id, security_headers
 from core.logs import log_request
+from core.sqlcount import SQL_STATEMENTS_HEADER
 from fastapi_impl.deps import REQUEST_ID_KEY
 from fastapi_impl.errors import send_unexpected_error
 
 _REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
+_SQL_STATEMENTS_NAME = SQL_STATEMENTS_HEADER.lower().encode()
 
 
 @cache
@@ -23,8 +26,9 @@ def _asgi_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, count_sql: bool = False) -> None:
         self.app = app
+        self.count_sql = count_sql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,12 +41,16 @@ class RequestContextMiddleware:
         extra_headers = [(_REQUEST_ID_NAME, rid.encode()), *_asgi_headers(security_headers(scope["path"]))]
         status = 500
         response_started = False
+        if self.count_sql:
+            sqlcount.start()
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
                 message["headers"] = [*message.get("headers", []), *extra_headers]
+                if self.count_sql:
+                    message["headers"].append((_SQL_STATEMENTS_NAME, str(sqlcount.statements()).encode()))
             await send(message)
 
         try:

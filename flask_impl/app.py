@@ -25,6 +25,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (service.bp, auth.bp, users.bp, products.bp, orders.bp, openapi.bp):
         app.register_blueprint(blueprint)
     app.wsgi_app = RequestContextMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, app.url_map, settings.max_body_bytes
+        app.wsgi_app, app.url_map, settings.max_body_bytes, settings.sql_count_header
     )
     return app

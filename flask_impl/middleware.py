@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 from werkzeug.routing import Map
 
+from core import sqlcount
 from core.http.context import REQUEST_ID_HEADER, request_id, security_headers
 from core.logs import log_request
+from core.sqlcount import SQL_STATEMENTS_HEADER
 from flask_impl import body
 from flask_impl.deps import REQUEST_ID_KEY
 
@@ -21,10 +23,11 @@ if TYPE_CHECKING:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: WSGIApplication, url_map: Map, max_body_bytes: int) -> None:
+    def __init__(self, app: WSGIApplication, url_map: Map, max_body_bytes: int, count_sql: bool) -> None:
         self.app = app
         self.url_map = url_map
         self.max_body_bytes = max_body_bytes
+        self.count_sql = count_sql
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -33,12 +36,16 @@ class RequestContextMiddleware:
         # WSGI hands the path over as latin-1; decode it as Werkzeug does for `request.path`.
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         extra_headers = [(REQUEST_ID_HEADER, rid), *security_headers(path)]
+        if self.count_sql:
+            sqlcount.start()
 
         def start_with_headers(
             status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
             duration_ms = (time.perf_counter() - started) * 1000
             log_request(environ["REQUEST_METHOD"], path, int(status[:3]), duration_ms, rid)
+            if self.count_sql:
+                extra_headers.append((SQL_STATEMENTS_HEADER, str(sqlcount.statements())))
             return start_response(status, [*headers, *extra_headers], exc_info)
 
         if body.needs_check(environ):
