@@ -1,8 +1,7 @@
 """The SQL statements each operation issues per request, per database (transaction control
 included: SQLite's explicit BEGIN counts, PostgreSQL's implicit one does not). Every front end
 must match this table exactly, so that none is faster by doing less work, and it is the budget:
-it does not grow with the size of a page. Checked by contract_tests/test_sql_statements.py and
-by the benchmark's verification gate (loadtests/verify.py)."""
+it does not grow with the size of a page. Checked by contract_tests/test_sql_statements.py."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 A front end's middleware calls `start()` when a request comes in and `statements()` when its
 response starts; every statement executed in between, in the same context (threadpool and
 greenlet hops copy the context), adds one. With SQL_COUNT_HEADER on, the count goes out as the
-X-SQL-Statements header, so the contract suite and the benchmark can check, over HTTP, that every
-front end issues the same statements for the same operation.
+X-SQL-Statements header, so the contract suite can check, over HTTP, that every front end
+issues the same statements for the same operation.
 """
 
 from __future__ import annotations
