@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     # Benchmarks set it equal to the Flask server's thread count, so both get the same concurrency.
     threadpool_limit: int = Field(default=40, ge=1)
     # Send X-SQL-Statements (the SQL statements a request issued) on every response: for the
-    # contract suite and the benchmark's gate, which check every front end does the same work.
+    # contract suite, which checks every front end does the same work (off in production and benchmarks).
     sql_count_header: bool = False
 
     @field_validator("jwt_old_secrets", mode="before")
