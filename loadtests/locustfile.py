@@ -127,3 +127,11 @@ class FloorProductById(Shopper):
     @task
     def product_by_id(self) -> None:
         self.client.get(f"/products/{self.product_id()}", name="/products/{id}")
+
+
+# `make ui` offers only the scenarios that fit its server (loadtests/ui.py names them here):
+# Locust's class picker lists every concrete user class of the file.
+if offered := os.environ.get("BENCH_UI_CLASSES"):
+    for user_class in [value for value in globals().values() if isinstance(value, type)]:
+        if issubclass(user_class, Shopper) and user_class.__name__ not in offered.split(","):
+            user_class.abstract = True

@@ -1,8 +1,10 @@
 """`make ui URL=...`: Locust's web UI against one running server (for example `make serve`'s).
 
-The scenarios' test data is prepared over HTTP first: a few customers are registered and
-logged in, and the product listing is walked for ids and cursors. Works against any server
-that implements the contract.
+The UI offers only the scenarios that fit the server: the implementation's against an API
+server (it answers `GET /health`), the floor's against a floor app (`GET /hello`). For an API
+server the test data is prepared over HTTP first: a few customers are registered and logged in,
+and the product listing is walked for ids and cursors (works against any server that implements
+the contract); for a floor app, the highest product id is found by probing.
 """
 
 from __future__ import annotations
@@ -13,14 +15,52 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
 from devtools.servers import REPO_ROOT
 from loadtests.fixture import Fixture
+from loadtests.scenarios import FLOOR_SCENARIOS, USER_CLASSES
 
 CUSTOMERS = 20
 PASSWORD = "locust-ui-password"
+
+
+Kind = Literal["implementation", "floor"]
+
+
+def server_kind(client: httpx.Client) -> Kind:
+    if client.get("/health").status_code == 200:
+        return "implementation"
+    if client.get("/hello").status_code == 200:
+        return "floor"
+    raise SystemExit(f"{client.base_url} answers neither /health (the API) nor /hello (a floor app)")
+
+
+def user_classes(kind: Kind) -> list[str]:
+    """The Locust user classes that can run against this kind of server."""
+    floor = set(FLOOR_SCENARIOS.values())
+    return [cls for name, cls in USER_CLASSES.items() if (name in floor) == (kind == "floor")]
+
+
+def highest_floor_product(client: httpx.Client) -> int:
+    """The floor app serves /products/{id} only: the highest id with a 200, by doubling then bisecting."""
+    high = 1
+    while client.get(f"/products/{high * 2}").status_code == 200:
+        high *= 2
+    low, high = high, high * 2  # low exists, high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if client.get(f"/products/{middle}").status_code == 200 else (low, middle)
+    return low
+
+
+def floor_fixture(client: httpx.Client) -> Fixture:
+    return Fixture(
+        tokens=["-"], token_emails=["-"], emails=["-"], password="-", admin_email="",
+        products=highest_floor_product(client), cursors=[], words=["a"],
+    )  # fmt: skip
 
 
 def fixture_over_http(base_url: str) -> Fixture:
@@ -64,15 +104,21 @@ def main() -> None:
     parser.add_argument("url", help="base URL of a running server, e.g. http://127.0.0.1:8002")
     parser.add_argument("--web-port", default="8089")
     args = parser.parse_args()
+    base_url = args.url.rstrip("/")
     fixture = REPO_ROOT / "var" / "locust-ui-fixture.json"
     fixture.parent.mkdir(exist_ok=True)
-    fixture_over_http(args.url.rstrip("/")).write(fixture)
-    print(f"Locust web UI: http://127.0.0.1:{args.web_port}  (pick a scenario class, then Start)", flush=True)
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        kind = server_kind(client)
+        data = fixture_over_http(base_url) if kind == "implementation" else floor_fixture(client)
+    data.write(fixture)
+    classes = user_classes(kind)
+    print(f"Locust web UI: http://127.0.0.1:{args.web_port}  ({kind}: {', '.join(classes)})", flush=True)
     command = [
         sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
         "--host", args.url, "--web-host", "127.0.0.1", "--web-port", args.web_port, "--class-picker",
     ]  # fmt: skip
-    raise SystemExit(subprocess.call(command, env={**os.environ, "BENCH_FIXTURE": str(fixture)}))
+    env = {**os.environ, "BENCH_FIXTURE": str(fixture), "BENCH_UI_CLASSES": ",".join(classes)}
+    raise SystemExit(subprocess.call(command, env=env))
 
 
 if __name__ == "__main__":
