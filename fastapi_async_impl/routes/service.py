@@ -1,4 +1,5 @@
-"""Liveness and readiness."""
+"""Liveness and readiness: `/health` is fastapi_impl's own route function (already async, it
+touches no database); `/ready` pings the database through the bridge."""
 
 from __future__ import annotations
 
@@ -6,21 +7,12 @@ from fastapi import APIRouter, Request, Response
 
 from core.bridge import call
 from core.schemas import Status
-from fastapi_impl.deps import json_response, runtime
+from fastapi_impl.deps import runtime
+from fastapi_impl.routes.service import OK, health
 from fastapi_impl.routing import ContractRoute
 
 router = APIRouter(tags=["service"], route_class=ContractRoute)
-
-# One response for every call, as in flask_impl: its bytes never change, the middleware adds its
-# headers to the outgoing message rather than to the response, and FastAPI only hands a returned
-# response the route's background tasks (none here).
-OK = json_response(Status())
-
-
-@router.get("/health", response_model=Status)
-async def health() -> Response:
-    # async: touches no database, so it needs no threadpool.
-    return OK
+router.get("/health", response_model=Status)(health)
 
 
 @router.get("/ready", response_model=Status)
