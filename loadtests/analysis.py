@@ -3,7 +3,8 @@ verdicts, and floor shares. Nothing here measures, reads files or prints."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -35,19 +36,21 @@ def cell_flags(cell: Cell, thresholds: Thresholds, ceiling_rps: float | None) ->
     return flags
 
 
-def ratio_ci(numerator: Sequence[float], denominator: Sequence[float]) -> tuple[float, float, float]:
-    """Ratio of means and its 95 % paired bootstrap interval (trial i of one side ran next to
-    trial i of the other, so drift between rounds cancels out of the ratio)."""
-    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    if len(a) != len(b) or len(a) < 2:
-        raise ValueError("need two or more paired trials on each side")
-    point = float(a.mean() / b.mean())
-    if np.all(a == a[0]) and np.all(b == b[0]):
-        return point, point, point
+Position = Literal["within", "above", "below", "across"]
+Statistic = Callable[..., Any]
+
+
+def bootstrap(samples: Sequence[np.ndarray], statistic: Statistic, *, paired: bool) -> tuple[float, float]:
+    """The 95 % percentile bootstrap interval of `statistic(*samples, axis=-1)` (vectorized),
+    with the settings every interval of the project shares. `paired`: resample the same indices
+    in every sample; otherwise each sample on its own."""
+    if all(np.all(s == s[0]) for s in samples):
+        value = float(statistic(*samples, axis=-1))
+        return value, value
     result = stats.bootstrap(
-        (a, b),
-        lambda x, y, axis: np.mean(x, axis=axis) / np.mean(y, axis=axis),
-        paired=True,
+        tuple(samples),
+        statistic,
+        paired=paired,
         vectorized=True,
         confidence_level=CONFIDENCE,
         n_resamples=RESAMPLES,
@@ -55,20 +58,46 @@ def ratio_ci(numerator: Sequence[float], denominator: Sequence[float]) -> tuple[
         rng=np.random.default_rng(BOOTSTRAP_SEED),
     )
     interval = result.confidence_interval
-    return point, float(interval.low), float(interval.high)
+    return float(interval.low), float(interval.high)
+
+
+def ratio_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> Any:
+    return np.mean(x, axis=axis) / np.mean(y, axis=axis)
+
+
+def ratio_ci(numerator: Sequence[float], denominator: Sequence[float]) -> tuple[float, float, float]:
+    """Ratio of means and its 95 % paired bootstrap interval (trial i of one side ran next to
+    trial i of the other, so drift between rounds cancels out of the ratio)."""
+    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    if len(a) != len(b) or len(a) < 2:
+        raise ValueError("need two or more paired trials on each side")
+    low, high = bootstrap((a, b), ratio_of_means, paired=True)
+    return float(ratio_of_means(a, b)), low, high
+
+
+def position(low: float, high: float, band: float) -> Position:
+    """Where an interval of a ratio lies: all within 1 ± band (checked first), all above or
+    below 1, or across 1 and wider than the band."""
+    if 1 - band <= low and high <= 1 + band:
+        return "within"
+    if low > 1:
+        return "above"
+    if high < 1:
+        return "below"
+    return "across"
+
+
+VERDICTS: dict[Position, Verdict] = {
+    "within": "no-difference",
+    "above": "fastapi-faster",
+    "below": "flask-faster",
+    "across": "inconclusive",
+}
 
 
 def verdict(low: float, high: float, flags: Sequence[str], band: float) -> Verdict:
     """FastAPI ÷ Flask interval → a word. Within ±band of 1 is no difference worth the name."""
-    if flags:
-        return "inconclusive"
-    if 1 - band <= low and high <= 1 + band:
-        return "no-difference"
-    if low > 1:
-        return "fastapi-faster"
-    if high < 1:
-        return "flask-faster"
-    return "inconclusive"
+    return "inconclusive" if flags else VERDICTS[position(low, high, band)]
 
 
 def compare(cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thresholds) -> list[Comparison]:
