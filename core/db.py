@@ -30,9 +30,27 @@ SQLITE_POOL_SIZE = 40
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
-def make_engine(database_url: str, pool_size: int = 10, *, asynchronous: bool = False) -> Engine:
+# How long a request waits for a pooled connection, and for PostgreSQL to accept a new one,
+# before it is answered 503 service_unavailable (README: Resilience). SQLAlchemy's own pool
+# default is 30 s and libpq's connect timeout is unbounded: a request would hang that long.
+DB_POOL_TIMEOUT_SECONDS = 5.0  # the default of DB_POOL_TIMEOUT (core/settings.py)
+DB_CONNECT_TIMEOUT_SECONDS = 2
+# The connect-timeout argument of each PostgreSQL driver.
+CONNECT_TIMEOUT_ARGS = {"psycopg": "connect_timeout", "asyncpg": "timeout"}
+
+
+def make_engine(
+    database_url: str,
+    pool_size: int = 10,
+    *,
+    asynchronous: bool = False,
+    pool_timeout: float = DB_POOL_TIMEOUT_SECONDS,
+    connect_timeout: int = DB_CONNECT_TIMEOUT_SECONDS,
+) -> Engine:
     """A sync Engine; `asynchronous`: the sync face of an asyncio engine (aiosqlite, asyncpg),
-    which only works inside `core.bridge.call` (SQLAlchemy's greenlet bridge)."""
+    which only works inside `core.bridge.call` (SQLAlchemy's greenlet bridge). A request waits
+    at most `pool_timeout` seconds for a pooled connection, and `connect_timeout` for PostgreSQL
+    to accept a new one."""
     url = make_url(database_url)
     sqlite = url.get_backend_name() == "sqlite"
     if sqlite and url.database and url.database != ":memory:":
@@ -43,6 +61,9 @@ def make_engine(database_url: str, pool_size: int = 10, *, asynchronous: bool = 
             options["connect_args"] = {"check_same_thread": False}
     else:
         options = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+        driver = "asyncpg" if asynchronous else "psycopg"
+        options["connect_args"] = {CONNECT_TIMEOUT_ARGS[driver]: connect_timeout}
+    options["pool_timeout"] = pool_timeout
     engine = _create(url, asynchronous, options)
     sqlcount.install(engine)
     if sqlite:
@@ -74,11 +95,32 @@ def _begin_sqlite_transaction(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# What a transaction answers 503 to. asyncpg reports a refused or timed-out connect as a bare
+# OSError / asyncio TimeoutError (no DBAPI error for SQLAlchemy to wrap).
+UNAVAILABLE: tuple[type[BaseException], ...] = (exc.OperationalError, exc.TimeoutError, OSError, TimeoutError)
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database is down, unreachable or locked past the busy timeout, the connection was
+    lost, or every pooled connection stayed busy past the pool timeout: a 503, not a 500."""
+    lost = isinstance(error, exc.DBAPIError) and error.connection_invalidated
+    return lost or isinstance(error, UNAVAILABLE)
+
+
 class Database:
     """Hands out transactions; services never commit or roll back themselves."""
 
-    def __init__(self, database_url: str, pool_size: int = 10, *, asynchronous: bool = False) -> None:
-        self.engine = make_engine(database_url, pool_size, asynchronous=asynchronous)
+    def __init__(
+        self,
+        database_url: str,
+        pool_size: int = 10,
+        *,
+        asynchronous: bool = False,
+        pool_timeout: float = DB_POOL_TIMEOUT_SECONDS,
+    ) -> None:
+        self.engine = make_engine(
+            database_url, pool_size, asynchronous=asynchronous, pool_timeout=pool_timeout
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -101,12 +143,10 @@ class Database:
             yield session
             if write:
                 session.commit()
-        except exc.OperationalError as error:
-            # The database is down, unreachable or locked past the busy timeout.
+        except BaseException as error:
             session.rollback()
-            raise ServiceUnavailable() from error
-        except BaseException:
-            session.rollback()
+            if unavailable(error):
+                raise ServiceUnavailable() from error
             raise
         finally:
             session.close()
@@ -116,8 +156,10 @@ class Database:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except exc.DBAPIError as error:
-            raise ServiceUnavailable() from error
+        except BaseException as error:
+            if unavailable(error) or isinstance(error, exc.DBAPIError):
+                raise ServiceUnavailable() from error
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

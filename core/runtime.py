@@ -26,7 +26,12 @@ def build_runtime(settings: Settings, *, asynchronous: bool = False) -> Runtime:
     configure_logging(settings)
     runtime = Runtime(
         settings=settings,
-        db=Database(settings.database_url, settings.db_pool_size, asynchronous=asynchronous),
+        db=Database(
+            settings.database_url,
+            settings.db_pool_size,
+            asynchronous=asynchronous,
+            pool_timeout=settings.db_pool_timeout,
+        ),
         passwords=Passwords.from_settings(settings),
         tokens=Tokens.from_settings(settings),
     )

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # PostgreSQL's pool per process (plus as many overflow connections). SQLite ignores it: its
     # pool is sized for the largest threadpool in core/db.py, since its connections are local.
     db_pool_size: int = Field(default=10, ge=1)
+    # Seconds a request waits for a pooled connection before it is answered 503
+    # service_unavailable (SQLAlchemy's own default is 30 s; README: Resilience).
+    db_pool_timeout: float = Field(default=5.0, gt=0)
     # How many sync route handlers FastAPI runs at once (anyio's threadpool; its default is 40).
     # Benchmarks set it equal to the Flask server's thread count, so both get the same concurrency.
     threadpool_limit: int = Field(default=40, ge=1)
