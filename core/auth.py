@@ -13,8 +13,9 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core.errors import Unauthorized
+from core.errors import Forbidden, Unauthorized
 from core.ids import is_canonical_id
+from core.logs import TokenRejection, log_forbidden
 from core.settings import Settings
 
 ALGORITHM = "HS256"
@@ -32,6 +33,40 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+class TokenRejected(Unauthorized):
+    """A 401 `unauthorized` like any other to the client; why, and the token's subject once its
+    signature verified, are for the security log (core.services.users.authenticate logs them)."""
+
+    def __init__(self, reason: TokenRejection, user_id: int | None = None) -> None:
+        super().__init__()
+        self.reason: TokenRejection = reason
+        self.user_id = user_id
+
+
+def forbidden(actor: Principal, message: str | None = None) -> Forbidden:
+    """The 403 for `actor`, logged as a `forbidden` security event: `raise forbidden(actor)`."""
+    log_forbidden(actor.user_id, actor.role)
+    return Forbidden(message)
+
+
+# What PyJWT's refusal means, most specific class first (InvalidSignatureError is a DecodeError).
+_JWT_REJECTIONS: tuple[tuple[type[Exception], TokenRejection], ...] = (
+    (jwt.InvalidAlgorithmError, "bad_algorithm"),
+    (jwt.InvalidSignatureError, "bad_signature"),
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not_yet_valid"),
+    (jwt.InvalidIssuerError, "wrong_issuer"),
+    (jwt.MissingRequiredClaimError, "invalid_claims"),
+    (jwt.InvalidIssuedAtError, "invalid_claims"),
+    (jwt.exceptions.InvalidSubjectError, "invalid_claims"),
+    (jwt.exceptions.InvalidJTIError, "invalid_claims"),
+)
+
+
+def _rejection(error: Exception) -> TokenRejection:
+    return next((reason for kind, reason in _JWT_REJECTIONS if isinstance(error, kind)), "malformed")
 
 
 def key_id(secret: str) -> str:
@@ -91,15 +126,22 @@ class Tokens:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM, headers={"kid": key_id(self._secret)})
 
     def user_id_from_header(self, authorization: str | None) -> int:
-        """The verified `sub` of a `Bearer` token; Unauthorized for anything else."""
-        scheme, _, token = (authorization or "").partition(" ")
+        """The verified `sub` of a `Bearer` token; TokenRejected, with the reason, for anything else."""
+        if not authorization:
+            raise TokenRejected("missing")
+        scheme, _, token = authorization.partition(" ")
         token = token.strip()
-        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS:
-            raise Unauthorized()
+        if scheme.lower() != "bearer" or not token:
+            raise TokenRejected("malformed")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise TokenRejected("oversized")
         try:
-            key = self._keys.get(jwt.get_unverified_header(token).get("kid", ""))
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid is not None and not isinstance(kid, str):
+                raise TokenRejected("malformed")
+            key = self._keys.get(kid or "")
             if key is None:
-                raise Unauthorized()
+                raise TokenRejected("unknown_kid")
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
@@ -108,9 +150,9 @@ class Tokens:
                 leeway=CLOCK_SKEW_SECONDS,
                 options={"require": ["sub", "iat", "exp", "iss"]},
             )
-        except (jwt.PyJWTError, TypeError, ValueError):
-            raise Unauthorized() from None
+        except (jwt.PyJWTError, TypeError, ValueError) as error:
+            raise TokenRejected(_rejection(error)) from None
         subject = claims["sub"]
         if not isinstance(subject, str) or not is_canonical_id(subject):
-            raise Unauthorized()
+            raise TokenRejected("invalid_claims")
         return int(subject)

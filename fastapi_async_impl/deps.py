@@ -12,11 +12,18 @@ from core.auth import Principal
 from core.bridge import call
 from core.services import users
 from fastapi_impl.deps import bearer_scheme, runtime
+from fastapi_impl.openapi import operation_id
 
 
 async def current_principal(request: Request, _: Annotated[object, Depends(bearer_scheme)]) -> Principal:
     rt = runtime(request)
-    return await call(users.authenticate, request.headers.get("Authorization"), db=rt.db, tokens=rt.tokens)
+    return await call(
+        users.authenticate,
+        request.headers.get("Authorization"),
+        operation_id=operation_id(request.scope["route"]),
+        db=rt.db,
+        tokens=rt.tokens,
+    )
 
 
 async def admin_principal(actor: Annotated[Principal, Depends(current_principal)]) -> Principal:

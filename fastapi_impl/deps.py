@@ -14,6 +14,7 @@ from core.ids import MAX_ID
 from core.runtime import Runtime
 from core.schemas import IdempotencyKey
 from core.services import users
+from fastapi_impl.openapi import operation_id
 
 REQUEST_ID_KEY = "shop.request_id"  # the request's id in the ASGI scope, set by the middleware
 
@@ -31,7 +32,12 @@ def runtime(request: Request) -> Runtime:
 
 def current_principal(request: Request, _: Annotated[object, Depends(bearer_scheme)]) -> Principal:
     rt = runtime(request)
-    return users.authenticate(request.headers.get("Authorization"), db=rt.db, tokens=rt.tokens)
+    return users.authenticate(
+        request.headers.get("Authorization"),
+        operation_id=operation_id(request.scope["route"]),
+        db=rt.db,
+        tokens=rt.tokens,
+    )
 
 
 def admin_principal(actor: Annotated[Principal, Depends(current_principal)]) -> Principal:

@@ -79,7 +79,9 @@ class Endpoint:
         arguments = dict(path_values)
         if op.access != "public":
             rt = runtime()
-            actor = users.authenticate(request.headers.get("Authorization"), db=rt.db, tokens=rt.tokens)
+            actor = users.authenticate(
+                request.headers.get("Authorization"), operation_id=self.__name__, db=rt.db, tokens=rt.tokens
+            )
             if op.access == "admin":
                 users.require_admin(actor)
             if self.passes_actor:

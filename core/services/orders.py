@@ -8,10 +8,9 @@ import json
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
-from core.auth import Principal
+from core.auth import Principal, forbidden
 from core.db import Database
 from core.errors import (
-    Forbidden,
     IdempotencyKeyReused,
     InsufficientStock,
     InvalidStatusTransition,
@@ -90,7 +89,7 @@ def list_orders(query: OrderQuery, *, db: Database, actor: Principal) -> Page[Or
     """Newest first. Customers see their own orders; an admin sees all and may filter by user."""
     after = decode_cursor(query.cursor)
     if query.user_id is not None and not actor.is_admin:
-        raise Forbidden("Only an admin may filter by user_id")
+        raise forbidden(actor, "Only an admin may filter by user_id")
     statement = select(Order).order_by(Order.id.desc()).limit(query.limit + 1)
     if after is not None:
         statement = statement.where(Order.id < after)
@@ -114,7 +113,7 @@ def change_order_status(
         if owner_may is None:
             raise InvalidStatusTransition(f"An order cannot go from {order.status} to {data.status}")
         if not owner_may and not actor.is_admin:
-            raise Forbidden(f"Only an admin may move an order from {order.status} to {data.status}")
+            raise forbidden(actor, f"Only an admin may move an order from {order.status} to {data.status}")
         if data.status == "cancelled":
             _restock(session, order)
         order.status = data.status

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
-from core.auth import Passwords, Principal, Tokens
+from core.auth import Passwords, Principal, TokenRejected, Tokens, forbidden
 from core.db import Database
-from core.errors import EmailTaken, Forbidden, InvalidCredentials, NotFound, Unauthorized
+from core.errors import EmailTaken, InvalidCredentials, NotFound
+from core.logs import LoginFailure, bind_operation, log_login_failed, log_token_rejected
 from core.models import User
 from core.pagination import decode_cursor, make_page
 from core.schemas import Page, PageQuery, TokenPublic, TokenRequest, UserPublic, UserRegister, UserUpdate
@@ -30,28 +31,44 @@ def register_user(data: UserRegister, *, db: Database, passwords: Passwords) -> 
 
 
 def issue_token(data: TokenRequest, *, db: Database, passwords: Passwords, tokens: Tokens) -> TokenPublic:
-    """Exchange email and password for an access token; one answer for every kind of failure."""
+    """Exchange email and password for an access token; one answer for every kind of failure
+    (the security log says which)."""
     with db.read() as session:
         user = _find_by_email(session, data.email)
     valid = passwords.verify(user.password_hash if user else None, data.password)
     if user is None or not valid or not user.is_active:
+        reason: LoginFailure = (
+            "unknown_email" if user is None else "wrong_password" if not valid else "inactive_user"
+        )
+        log_login_failed(data.email, reason)
         raise InvalidCredentials()
     return TokenPublic(access_token=tokens.issue(user.id, user.role), expires_in=tokens.ttl_seconds)
 
 
-def authenticate(authorization: str | None, *, db: Database, tokens: Tokens) -> Principal:
-    """The caller behind a Bearer token, with the role stored now; 401 if gone or inactive."""
-    user_id = tokens.user_id_from_header(authorization)
-    with db.read() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.is_active:
-            raise Unauthorized()
-        return Principal(user_id=user.id, role=user.role)
+def authenticate(authorization: str | None, *, operation_id: str, db: Database, tokens: Tokens) -> Principal:
+    """The caller behind a Bearer token, with the role stored now; 401 if gone or inactive.
+
+    Every front end's access check calls this for each protected operation, naming it by its
+    OpenAPI operationId: the security events of the request (a refused token here, a 403 later)
+    carry it."""
+    bind_operation(operation_id)
+    try:
+        user_id = tokens.user_id_from_header(authorization)
+        with db.read() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise TokenRejected("unknown_user", user_id)
+            if not user.is_active:
+                raise TokenRejected("inactive_user", user_id)
+            return Principal(user_id=user.id, role=user.role)
+    except TokenRejected as rejected:
+        log_token_rejected(rejected.reason, rejected.user_id)
+        raise
 
 
 def require_admin(actor: Principal) -> Principal:
     if not actor.is_admin:
-        raise Forbidden()
+        raise forbidden(actor)
     return actor
 
 
@@ -79,7 +96,7 @@ def update_user(
     with db.write() as session:
         user = _visible_user(session, user_id, actor)
         if "role" in changes and not actor.is_admin:
-            raise Forbidden("Only an admin may change a role")
+            raise forbidden(actor, "Only an admin may change a role")
         for field, value in changes.items():
             setattr(user, field, value)
         if password_hash is not None:

@@ -71,7 +71,10 @@ def test_login_gives_one_answer_for_every_failure(db: Database, passwords: Passw
     actor = _customer(db, passwords)
     good = TokenRequest(email="buyer@example.com", password="password123")
     token = users.issue_token(good, db=db, passwords=passwords, tokens=tokens)
-    assert users.authenticate(f"Bearer {token.access_token}", db=db, tokens=tokens) == actor
+    assert (
+        users.authenticate(f"Bearer {token.access_token}", operation_id="read_me", db=db, tokens=tokens)
+        == actor
+    )
     for bad in (
         TokenRequest(email="buyer@example.com", password="wrong-password"),
         TokenRequest(email="nobody@example.com", password="password123"),
@@ -82,7 +85,7 @@ def test_login_gives_one_answer_for_every_failure(db: Database, passwords: Passw
     with pytest.raises(InvalidCredentials):
         users.issue_token(good, db=db, passwords=passwords, tokens=tokens)
     with pytest.raises(Unauthorized):
-        users.authenticate(f"Bearer {token.access_token}", db=db, tokens=tokens)
+        users.authenticate(f"Bearer {token.access_token}", operation_id="read_me", db=db, tokens=tokens)
 
 
 def test_only_an_admin_may_change_a_role(db: Database, passwords: Passwords, admin: Principal) -> None:
