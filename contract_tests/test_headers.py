@@ -4,6 +4,11 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import re
+from urllib.parse import urlsplit
+
 import httpx
 import pytest
 
@@ -18,6 +23,10 @@ from contract_tests.helpers import (
     unique_email,
 )
 from contract_tests.targets import Target
+
+# What a front end generates when the caller sends no usable X-Request-ID (core/http/context.py):
+# 128 random bits in lower-case hex.
+GENERATED_REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @pytest.mark.parametrize("request_id", ["abc-123", "A.b_C-9", "x" * 128, "0"])
@@ -144,3 +153,114 @@ def test_public_routes_ignore_the_token_of_a_deactivated_user(
     assert client.post("/v1/auth/register", json=register, headers=customer.headers).status_code == 201
     login = {"email": register["email"], "password": PASSWORD}
     assert client.post("/v1/auth/token", json=login, headers=customer.headers).status_code == 200
+
+
+# --- repeated header lines ---------------------------------------------------------------------
+# A client may send a field line twice; httpx would fold them, so these go through http.client.
+# Every front end combines repeated lines as RFC 9110 §5.3 lets a recipient: their values joined
+# by commas, in order (what gunicorn and Werkzeug hand a WSGI app), then judges that one value.
+
+
+def send_lines(
+    target: Target, method: str, path: str, lines: list[tuple[str, str]], body: bytes | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """Status, headers and body of a request whose header lines are sent exactly as listed."""
+    host, port = urlsplit(target.base_url).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in lines:
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def error_code(body: bytes) -> str:
+    code: str = json.loads(body)["error"]
+    return code
+
+
+def test_repeated_if_match_lines_are_one_list(target: Target, client: httpx.Client, admin: Account) -> None:
+    product = new_product(client, admin)
+    path = f"/v1/products/{product['id']}"
+    patch = json.dumps({"stock": 7}).encode()
+    auth = ("Authorization", admin.headers["Authorization"])
+    status, headers, body = send_lines(
+        target, "PATCH", path, [auth, ("If-Match", '"5"'), ("If-Match", '"6"')], patch
+    )
+    assert (status, error_code(body)) == (412, "precondition_failed")
+    status, headers, body = send_lines(
+        target, "PATCH", path, [auth, ("If-Match", '"5"'), ("If-Match", '"1"')], patch
+    )
+    assert status == 200, body
+    assert headers["ETag"] == '"2"'
+
+
+def test_repeated_if_none_match_lines_are_one_list(
+    target: Target, client: httpx.Client, admin: Account
+) -> None:
+    product = new_product(client, admin)
+    path = f"/v1/products/{product['id']}"
+    status, headers, body = send_lines(
+        target, "GET", path, [("If-None-Match", '"5"'), ("If-None-Match", '"1"')]
+    )
+    assert (status, body, headers["ETag"]) == (304, b"", '"1"')
+    status, headers, body = send_lines(
+        target, "GET", path, [("If-None-Match", '"5"'), ("If-None-Match", '"6"')]
+    )
+    assert status == 200
+    assert json.loads(body) == product
+
+
+def test_repeated_idempotency_key_lines_are_one_key(
+    target: Target, client: httpx.Client, admin: Account, customer: Account
+) -> None:
+    product = new_product(client, admin)
+    order = json.dumps({"items": [{"product_id": product["id"], "quantity": 1}]}).encode()
+    auth = ("Authorization", customer.headers["Authorization"])
+    status, _, first = send_lines(
+        target, "POST", "/v1/orders", [auth, ("Idempotency-Key", "one"), ("Idempotency-Key", "two")], order
+    )
+    assert status == 201, first
+    # The key is "one,two": sent in one line it replays the order, "one" alone is another key.
+    status, _, again = send_lines(target, "POST", "/v1/orders", [auth, ("Idempotency-Key", "one,two")], order)
+    assert (status, json.loads(again)) == (201, json.loads(first))
+    status, _, other = send_lines(target, "POST", "/v1/orders", [auth, ("Idempotency-Key", "one")], order)
+    assert status == 201
+    assert json.loads(other)["id"] != json.loads(first)["id"]
+    status, _, reused = send_lines(
+        target,
+        "POST",
+        "/v1/orders",
+        [auth, ("Idempotency-Key", "one"), ("Idempotency-Key", "two")],
+        b'{"items": []}',
+    )
+    assert status == 422  # validation comes before the key
+
+
+def test_repeated_authorization_lines_are_401(target: Target, customer: Account) -> None:
+    auth = ("Authorization", customer.headers["Authorization"])
+    for lines in (
+        [auth, auth],
+        [auth, ("Authorization", "Bearer garbage")],
+        [("Authorization", "Bearer x"), auth],
+    ):
+        status, headers, body = send_lines(target, "GET", "/v1/users/me", lines)
+        assert (status, error_code(body)) == (401, "unauthorized"), lines
+        assert headers["WWW-Authenticate"].startswith("Bearer")
+    status, _, _ = send_lines(target, "GET", "/v1/products?limit=1", [auth, auth])
+    assert status == 200, "public routes ignore any Authorization header"
+
+
+def test_repeated_request_id_lines_get_a_fresh_id(target: Target) -> None:
+    status, headers, _ = send_lines(
+        target, "GET", "/health", [("X-Request-ID", "first"), ("X-Request-ID", "second")]
+    )
+    assert status == 200
+    assert GENERATED_REQUEST_ID.match(headers["X-Request-ID"]), headers["X-Request-ID"]

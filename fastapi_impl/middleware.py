@@ -9,7 +9,13 @@ from functools import cache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import sqlcount
-from core.http.context import REQUEST_ID_HEADER, Headers, request_id, security_headers
+from core.http.context import (
+    REQUEST_ID_HEADER,
+    Headers,
+    combine_repeated_fields,
+    request_id,
+    security_headers,
+)
 from core.logs import log_request
 from core.sqlcount import SQL_STATEMENTS_HEADER
 from fastapi_impl.deps import REQUEST_ID_KEY
@@ -35,8 +41,11 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        incoming = next((v for k, v in scope["headers"] if k == _REQUEST_ID_NAME), b"")
-        rid = request_id(incoming.decode("latin-1"))
+        fields = dict(scope["headers"])  # costs what finding the request id in the list did
+        if len(fields) < len(scope["headers"]):  # a repeated line
+            scope["headers"] = combine_repeated_fields(scope["headers"])
+            fields = dict(scope["headers"])
+        rid = request_id(fields.get(_REQUEST_ID_NAME, b"").decode("latin-1"))
         scope[REQUEST_ID_KEY] = rid
         extra_headers = [(_REQUEST_ID_NAME, rid.encode()), *_asgi_headers(security_headers(scope["path"]))]
         status = 500

@@ -42,10 +42,8 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 
 def combine_repeated_fields(headers: RawHeaders) -> RawHeaders:
-    """ASGI request headers with each repeated line of COMBINED_FIELDS folded into its first."""
-    names = [name for name, _ in headers]
-    if len(set(names)) == len(names):
-        return headers  # the usual case, checked cheaply
+    """ASGI request headers with each repeated line of COMBINED_FIELDS folded into its first.
+    Worth calling only when some name repeats (`len(dict(headers)) < len(headers)`)."""
     values: dict[bytes, list[bytes]] = {}
     kept: RawHeaders = []
     for name, value in headers:
