@@ -192,8 +192,9 @@ def _delete_namespace(namespace: str) -> None:
 
 
 @contextmanager
-def _cluster(bindir: Path, link: Link, workdir: Path) -> Iterator[Path]:
-    """A new cluster, started inside the namespace; yields its temporary directory (removed afterwards)."""
+def _cluster(bindir: Path, link: Link | None, workdir: Path, port: int = POSTGRES_PORT) -> Iterator[Path]:
+    """A new cluster, started inside the namespace (without `link`: on this host's 127.0.0.1 at
+    `port`, for loadtests/faults); yields its temporary directory (removed afterwards)."""
     workdir.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="remote-postgres-", dir=workdir))
     try:
@@ -210,8 +211,8 @@ def _cluster(bindir: Path, link: Link, workdir: Path) -> Iterator[Path]:
         _run([*initdb, "-E", "UTF8", "--no-locale"])
         with (data / "postgresql.conf").open("a") as conf:
             conf.write(
-                f"listen_addresses = '{link.namespace_address},127.0.0.1'\n"
-                f"port = {POSTGRES_PORT}\n"
+                f"listen_addresses = '{f'{link.namespace_address},' if link else ''}127.0.0.1'\n"
+                f"port = {port}\n"
                 # Sockets in the filesystem are not separated by network namespace: none, so that no
                 # cluster on the host is disturbed (pg_ctl -w watches postmaster.pid, not a socket).
                 "unix_socket_directories = ''\n"
@@ -220,11 +221,12 @@ def _cluster(bindir: Path, link: Link, workdir: Path) -> Iterator[Path]:
         (data / "pg_hba.conf").write_text(
             "local all all trust\n"
             "host all all 127.0.0.1/32 trust\n"  # the relay, inside the namespace
-            f"host all all {link.subnet} trust\n"
+            + (f"host all all {link.subnet} trust\n" if link else "")
         )
         pg_ctl = [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60"]
         try:
-            _run(["ip", "netns", "exec", link.namespace, *pg_ctl, "-l", str(log), "start"])
+            inside = ["ip", "netns", "exec", link.namespace] if link else []
+            _run([*inside, *pg_ctl, "-l", str(log), "start"])
         except RuntimeError as error:
             raise RuntimeError(f"{error}\n{log.read_text() if log.exists() else ''}") from None
         try:

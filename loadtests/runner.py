@@ -76,7 +76,14 @@ class Runner:
         return ["implementation", "floor"] if floors else ["implementation"]
 
     @contextmanager
-    def serve(self, config: ServerConfig, target: Target, databases: SeededDatabases) -> Iterator[Running]:
+    def serve(
+        self,
+        config: ServerConfig,
+        target: Target,
+        databases: SeededDatabases,
+        env: dict[str, str] | None = None,
+    ) -> Iterator[Running]:
+        """`env`: settings to change for this start (the resilience faults' small pools)."""
         label = f"{config.name}-{target}".replace("-", "_")
         with databases.copy(label) as database_url:
             port = free_port()
@@ -84,7 +91,9 @@ class Runner:
             pinned = ["taskset", "-c", ",".join(map(str, self.plan.server_cpus)), *command]
             started = time.monotonic()
             server = ServerProcess(
-                pinned, config.environment(database_url), log_path=self.plan.out / "logs" / f"{label}.log"
+                pinned,
+                {**config.environment(database_url), **(env or {})},
+                log_path=self.plan.out / "logs" / f"{label}.log",
             )
             base_url = f"http://127.0.0.1:{port}"
             try:

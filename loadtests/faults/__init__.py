@@ -1,0 +1,1 @@
+"""The resilience faults (`make resilience`, `make soak`): README, Resilience."""

@@ -1,0 +1,145 @@
+"""Resilience results → <kind>.json, <kind>.md, <kind>.html (the look of report.html) and a
+terminal table: a row per server, a column per fault."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from loadtests.faults.models import FAULT_TITLES, FaultResult, ResilienceResults, ServerResilience
+from loadtests.render.html import STYLE, table
+
+MARKS = {True: "pass", False: "FAIL", None: "n/a"}
+
+
+def fault_of(server: ServerResilience, fault: str) -> FaultResult | None:
+    found = getattr(server, fault)
+    return found if isinstance(found, FaultResult) else None
+
+
+def cell(server: ServerResilience, fault: str) -> str:
+    if fault in server.errors:
+        return f"not run: {server.errors[fault]}"
+    result = fault_of(server, fault)
+    if result is None:
+        return "–"
+    return f"{MARKS[result.passed]}: {result.cell}"
+
+
+def bounds(results: ResilienceResults) -> dict[str, str]:
+    """Each fault's criterion, as the first server that ran it states it."""
+    found: dict[str, str] = {}
+    for server in results.servers:
+        for fault in results.faults:
+            result = fault_of(server, fault)
+            if result is not None and fault not in found:
+                found[fault] = result.bound
+    return found
+
+
+def notes(results: ResilienceResults) -> list[str]:
+    lines = []
+    for server in results.servers:
+        for fault in results.faults:
+            result = fault_of(server, fault)
+            for note in result.notes if result else []:
+                lines.append(f"{server.server}, {FAULT_TITLES[fault]}: {note}")
+    return lines
+
+
+def heading(results: ResilienceResults) -> str:
+    m = results.machine
+    return (
+        f"{m.cpu_model}, {m.logical_cpus} CPUs; servers on CPUs {m.topology.server_cpus}, load on "
+        f"{m.topology.generator_cpus}; profile {results.profile}; {results.k6 or 'k6 not used'}; "
+        f"latency objective p99 ≤ {results.slo_p99_ms:g} ms. Outcomes, not speed comparisons."
+    )
+
+
+def summary(results: ResilienceResults) -> str:
+    title = "Soak" if results.kind == "soak" else "Resilience"
+    lines = [f"# {title} ({results.started_at:%Y-%m-%d %H:%M}Z)", "", heading(results), ""]
+    lines += ["| server | " + " | ".join(FAULT_TITLES[f] for f in results.faults) + " |"]
+    lines += ["|---" * (len(results.faults) + 1) + "|"]
+    for server in results.servers:
+        lines.append(f"| {server.server} | " + " | ".join(cell(server, f) for f in results.faults) + " |")
+    lines += ["", "## Criteria", ""]
+    lines += [f"- **{FAULT_TITLES[fault]}**: {bound}" for fault, bound in bounds(results).items()]
+    if found := notes(results):
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in found]
+    for server in results.servers:
+        if server.soak:
+            lines += ["", f"## {server.server}: soak slices ({server.soak.rate_source})", ""]
+            lines += ["| slice | requests | failed | dropped | p50 ms | p99 ms | RSS MiB | USS MiB |"]
+            lines += ["|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            lines += [
+                f"| {s.index + 1} | {s.requests} | {s.failed} | {s.dropped} | {s.p50_ms} | {s.p99_ms} "
+                f"| {s.rss_mib} | {s.uss_mib} |"
+                for s in server.soak.slices
+            ]
+    lines += ["", "Every figure of every fault is in the .json file next to this one."]
+    return "\n".join(lines) + "\n"
+
+
+def section(results: ResilienceResults) -> str:
+    """The matrix as an HTML section (for resilience.html, or a report that includes it)."""
+    esc = html.escape
+    rows = [[esc(s.server), *(esc(cell(s, f)) for f in results.faults)] for s in results.servers]
+    criteria = "".join(
+        f"<li><b>{esc(FAULT_TITLES[f])}</b>: {esc(b)}</li>" for f, b in bounds(results).items()
+    )
+    found = "".join(f"<li>{esc(note)}</li>" for note in notes(results))
+    slices = "".join(
+        f"<h3>{esc(s.server)}: soak slices</h3><p>{esc(s.soak.rate_source)}</p>"
+        + table(
+            ["slice", "requests", "failed", "dropped", "p50 ms", "p99 ms", "RSS MiB", "USS MiB"],
+            [
+                [str(v) for v in (x.index + 1, x.requests, x.failed, x.dropped)]
+                + [str(v) for v in (x.p50_ms, x.p99_ms, x.rss_mib, x.uss_mib)]
+                for x in s.soak.slices
+            ],
+        )
+        for s in results.servers
+        if s.soak
+    )
+    title = "Soak" if results.kind == "soak" else "Resilience"
+    return (
+        f'<section id="{title.lower()}"><h2>{title}</h2><p class="note">{esc(heading(results))}</p>'
+        + table(["server", *(FAULT_TITLES[f] for f in results.faults)], rows)
+        + f"<h3>Criteria</h3><ul>{criteria}</ul>"
+        + (f"<h3>Notes</h3><ul>{found}</ul>" if found else "")
+        + slices
+        + "</section>"
+    )
+
+
+def page(results: ResilienceResults) -> str:
+    title = "Soak" if results.kind == "soak" else "Resilience"
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"<style>{STYLE} td {{ text-align: left; }}</style></head><body>"
+        f"<h1>{title} ({results.started_at:%Y-%m-%d %H:%M}Z)</h1>{section(results)}</body></html>"
+    )
+
+
+def show(results: ResilienceResults, console: Console) -> None:
+    title = "Soak" if results.kind == "soak" else "Resilience"
+    grid = Table(title=f"{title}: a row per server, a column per fault", show_lines=True)
+    grid.add_column("server")
+    for fault in results.faults:
+        grid.add_column(FAULT_TITLES[fault])
+    for server in results.servers:
+        grid.add_row(server.server, *(cell(server, f) for f in results.faults))
+    console.print(grid)
+
+
+def write(results: ResilienceResults, out: Path, console: Console) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{results.kind}.json").write_text(results.model_dump_json(indent=1))
+    (out / f"{results.kind}.md").write_text(summary(results))
+    (out / f"{results.kind}.html").write_text(page(results))
+    show(results, console)
+    console.print(f"Wrote [bold]{out}[/]: {results.kind}.json, {results.kind}.md, {results.kind}.html")
