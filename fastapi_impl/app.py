@@ -14,7 +14,7 @@ from core.runtime import Runtime, build_runtime
 from core.settings import Settings, get_settings
 from fastapi_impl.errors import register_error_handlers
 from fastapi_impl.middleware import RequestContextMiddleware
-from fastapi_impl.openapi import APP_DOCUMENT
+from fastapi_impl.openapi import APP_DOCUMENT, pages
 from fastapi_impl.routes import auth, orders, products, service, users
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -39,13 +39,14 @@ def assemble(runtime: Runtime, routers: list[APIRouter], lifespan: Lifespan) -> 
     app.state.runtime = runtime
     register_error_handlers(app)
     app.state.api_routes = [
-        route for router in routers for route in router.routes if isinstance(route, APIRoute)
+        route for router in (*routers, pages) for route in router.routes if isinstance(route, APIRoute)
     ]
     # The routers' routes go straight onto the app (each router set their prefix, tags and
     # route class already). `include_router` keeps a node per router since FastAPI 0.137 and
     # resolves through it on every request: 6 µs of a 41 µs /health (fastapi#16159). They go
-    # ahead of FastAPI's /openapi.json and /docs routes, which every API request would otherwise
-    # be matched against first (no path is shared, so the order changes no answer).
+    # ahead of FastAPI's /openapi.json route, which every API request would otherwise be matched
+    # against first (no path is shared, so the order changes no answer). The documentation
+    # pages (`pages`) come with them, so that their 405 names their methods in Allow.
     app.router.routes[:0] = app.state.api_routes
     app.add_middleware(RequestContextMiddleware, count_sql=runtime.settings.sql_count_header)
     return app

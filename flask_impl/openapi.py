@@ -1,5 +1,5 @@
 """The OpenAPI document of the Flask front end, generated from its own URL map, and the routes
-that serve it.
+that serve it and the documentation pages (core/http/docs.py).
 
 Each view is an `Endpoint` (flask_impl/deps.py) whose `Operation` declares its access, body,
 query and headers — the very declaration that is enforced — and its response. Paths, methods and
@@ -17,7 +17,8 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
-from core.http import openapi
+from core.errors import NotFound
+from core.http import docs, openapi
 from core.schemas import ErrorBody, PathId
 from flask_impl.deps import Endpoint, Operation
 
@@ -112,25 +113,7 @@ def _describe(
 bp = Blueprint("openapi", __name__)
 
 
-# The same Swagger UI page (from the same CDN) that FastAPI serves at /docs.
-SWAGGER_UI_HTML = """<!DOCTYPE html>
-<html>
-<head>
-<link type="text/css" rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-<title>{title} - Swagger UI</title>
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>
-SwaggerUIBundle({{url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true}})
-</script>
-</body>
-</html>
-"""
-
-
-@bp.get("/openapi.json")
+@bp.get(docs.OPENAPI_URL)
 def openapi_document() -> Response:
     if "openapi_document" not in current_app.extensions:
         current_app.extensions["openapi_document"] = json.dumps(build_document(current_app))
@@ -138,5 +121,22 @@ def openapi_document() -> Response:
 
 
 @bp.get("/docs")
-def docs() -> Response:
-    return Response(SWAGGER_UI_HTML.format(title=openapi.API_TITLE), mimetype="text/html")
+def swagger_ui() -> Response:
+    return _page(docs.swagger_ui_page())
+
+
+@bp.get("/redoc")
+def redoc() -> Response:
+    return _page(docs.redoc_page())
+
+
+@bp.get(f"{docs.ASSET_PREFIX}<name>")
+def docs_asset(name: str) -> Response:
+    found = docs.asset(name)
+    if found is None:
+        raise NotFound()
+    return Response(found.body, headers=list(found.headers))
+
+
+def _page(page: docs.Page) -> Response:
+    return Response(page.body, headers=list(page.headers))
