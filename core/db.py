@@ -64,6 +64,9 @@ def make_engine(
         driver = "asyncpg" if asynchronous else "psycopg"
         options["connect_args"] = {CONNECT_TIMEOUT_ARGS[driver]: connect_timeout}
     options["pool_timeout"] = pool_timeout
+    # An unexpected database error goes to the error log with its trace; without this, its message
+    # lists the statement's parameters (emails, password hashes).
+    options["hide_parameters"] = True
     engine = _create(url, asynchronous, options)
     sqlcount.install(engine)
     if sqlite:

@@ -13,14 +13,16 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+from sqlalchemy import exc, text
 
 from core import logs
 from core.auth import Passwords, Principal, Tokens, key_id
-from core.db import Database
+from core.db import Database, make_engine
 from core.errors import Forbidden, InvalidCredentials, Unauthorized
 from core.http.context import request_id
 from core.schemas import OrderQuery, TokenRequest, UserRegister, UserUpdate
@@ -296,3 +298,18 @@ def test_configure_logging_writes_security_events_to_stderr_at_the_configured_le
         "user_id": None,
         "operation_id": None,
     }
+
+
+def test_a_database_error_in_the_error_log_carries_no_statement_parameters(tmp_path: Path) -> None:
+    """An unexpected database error is logged with its trace (shop.error); SQLAlchemy puts the
+    statement's parameters in the message unless told not to, and they can hold a password hash."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'params.db'}")
+    try:
+        with pytest.raises(exc.DBAPIError) as raised, engine.connect() as connection:
+            connection.execute(
+                text("INSERT INTO no_such_table VALUES (:hash)"), {"hash": "argon2-hash-secret"}
+            )
+        assert "argon2-hash-secret" not in str(raised.value)
+        assert "hidden due to hide_parameters" in str(raised.value)
+    finally:
+        engine.dispose()
