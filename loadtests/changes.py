@@ -1,0 +1,260 @@
+"""What changed from run A to run B: pure functions from two `Results` to rows of B ÷ A with 95 %
+bootstrap intervals and verdicts, the setup fields that differ, and the regressions beyond a
+threshold. Nothing here reads files or prints (`loadtests.compare` does).
+
+Each run's trials are resampled on their own (the runs are independent); a FastAPI ÷ Flask
+comparison keeps each run's rounds paired, as `make bench` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from loadtests.analysis import Position, bootstrap, position, ratio_of_means
+from loadtests.results import Cell, Results, Thresholds
+
+# The same band as `make bench`'s no-difference verdict: a change within ±5 % is no change worth
+# the name (a server's speed varies by up to ±10 % from one start to the next here).
+BAND = Thresholds().no_difference
+# What a run's numbers depend on besides the code: two runs that differ in any of these measure
+# different things. Servers, scenarios, floors, trials and launches may differ: a missing cell is
+# listed as such, and the number of trials only widens or narrows an interval.
+PROFILE_FIELDS = ("users", "warmup_seconds", "settle_seconds", "window_seconds")
+SERVER_FIELDS = ("front_end", "server", "manager", "workers", "threads", "command")
+NOT_RECORDED = "(not recorded)"
+
+Metric = Literal["req/s", "p99", "FastAPI÷Flask"]
+ChangeVerdict = Literal["faster", "slower", "no change", "inconclusive", "only in A", "only in B"]
+CellKey = tuple[str, str, str]  # server, target, scenario
+
+
+class Mismatch(BaseModel):
+    field: str
+    a: str
+    b: str
+
+
+class Row(BaseModel):
+    subject: str
+    metric: Metric | None = None  # None: the cell or comparison is in one run only
+    a: float | None = None  # mean over the trials (req/s, p99 ms, or the FastAPI ÷ Flask ratio)
+    b: float | None = None
+    trials: tuple[int, int] | None = None
+    change: float | None = None  # B ÷ A
+    ci95: tuple[float, float] | None = None
+    verdict: ChangeVerdict
+    flags: list[str] = []
+
+
+class RunChanges(BaseModel):
+    a: str
+    b: str
+    a_started_at: datetime
+    b_started_at: datetime
+    profile_name: str
+    database: str
+    cpu_model: str
+    band: float
+    mismatches: list[Mismatch]
+    rows: list[Row]
+
+
+def flatten(value: Any, prefix: str) -> dict[str, str]:
+    if isinstance(value, Mapping):
+        found: dict[str, str] = {}
+        for key, inner in value.items():
+            found |= flatten(inner, f"{prefix}.{key}")
+        return found
+    return {prefix: str(value)}
+
+
+def setup(results: Results) -> dict[str, str]:
+    """The fields two runs must share, named by their path in results.json."""
+    servers = {
+        name: {
+            **record.config.model_dump(include=set(SERVER_FIELDS)),
+            "db_pool_size": record.db_pool_size,
+            "threadpool_limit": record.threadpool_limit,
+        }
+        for name, record in results.servers.items()
+    }
+    return {
+        "profile_name": results.profile_name,
+        "database": results.database,
+        **flatten(results.profile.model_dump(include=set(PROFILE_FIELDS)), "profile"),
+        **flatten(results.seed, "seed"),
+        **flatten(results.machine.model_dump(), "machine"),
+        "generator.processes": str(results.generator.processes),
+        **flatten(results.packages, "packages"),
+        **flatten(servers, "servers"),
+    }
+
+
+def mismatches(a: Results, b: Results) -> list[Mismatch]:
+    """Every setup field whose value differs; a server in one run only is not a mismatch (its
+    cells are listed as only in A or only in B)."""
+    ours, theirs = setup(a), setup(b)
+    both = set(a.servers) & set(b.servers)
+    fields = [
+        f
+        for f in sorted(ours.keys() | theirs.keys())
+        if not f.startswith("servers.") or f.split(".")[1] in both
+    ]
+    return [
+        Mismatch(field=f, a=ours.get(f, NOT_RECORDED), b=theirs.get(f, NOT_RECORDED))
+        for f in fields
+        if ours.get(f) != theirs.get(f)
+    ]
+
+
+def change_verdict(low: float, high: float, band: float, higher_is_better: bool) -> ChangeVerdict:
+    words: dict[Position, ChangeVerdict] = {
+        "within": "no change",
+        "above": "faster" if higher_is_better else "slower",
+        "below": "slower" if higher_is_better else "faster",
+        "across": "inconclusive",
+    }
+    return words[position(low, high, band)]
+
+
+def change_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
+    """B ÷ A of the means and its 95 % bootstrap interval, each run's trials resampled on their own."""
+    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if min(len(xa), len(xb)) < 2:
+        raise ValueError("need two or more trials in each run")
+    low, high = bootstrap((xb, xa), ratio_of_means, paired=False)
+    return float(ratio_of_means(xb, xa)), low, high
+
+
+def paired_change_ci(
+    a: tuple[Sequence[float], Sequence[float]], b: tuple[Sequence[float], Sequence[float]]
+) -> tuple[float, float, float]:
+    """(B's numerator ÷ denominator) ÷ (A's) and its 95 % interval: the rounds of one run are
+    resampled together (the two sides of a round ran next to each other), each run on its own."""
+    (an, ad), (bn, bd) = ([np.asarray(x, dtype=float) for x in pair] for pair in (a, b))
+    if min(len(an), len(bn)) < 2 or len(an) != len(ad) or len(bn) != len(bd):
+        raise ValueError("need two or more paired rounds in each run")
+
+    def statistic(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> Any:
+        return ratio_of_means(bn[ib], bd[ib], axis) / ratio_of_means(an[ia], ad[ia], axis)
+
+    rounds_a, rounds_b = np.arange(len(an)), np.arange(len(bn))
+    low, high = bootstrap((rounds_a, rounds_b), statistic, paired=False)
+    return float(statistic(rounds_a, rounds_b)), low, high
+
+
+def cell_subject(key: CellKey) -> str:
+    server, target, scenario = key
+    return f"{scenario} · {server}" + (" (floor)" if target == "floor" else "")
+
+
+def flag_notes(a: Cell, b: Cell) -> list[str]:
+    return [f"A: {f}" for f in a.flags] + [f"B: {f}" for f in b.flags]
+
+
+def measured(
+    subject: str, metric: Metric, a: Sequence[float], b: Sequence[float], band: float, flags: list[str]
+) -> Row:
+    change, low, high = change_ci(a, b)
+    return Row(
+        subject=subject,
+        metric=metric,
+        a=float(np.mean(a)),
+        b=float(np.mean(b)),
+        trials=(len(a), len(b)),
+        change=change,
+        ci95=(low, high),
+        verdict=change_verdict(low, high, band, higher_is_better=metric != "p99"),
+        flags=flags,
+    )
+
+
+def cell_rows(a: Results, b: Results, band: float) -> list[Row]:
+    """req/s and p99 of every cell in both runs; a cell in one run only, once, as such."""
+    ours = {(c.server, c.target, c.scenario): c for c in a.cells}
+    theirs = {(c.server, c.target, c.scenario): c for c in b.cells}
+    rows = []
+    for key in [*ours, *(k for k in theirs if k not in ours)]:
+        subject = cell_subject(key)
+        if key not in theirs or key not in ours:
+            rows.append(Row(subject=subject, verdict="only in A" if key in ours else "only in B"))
+            continue
+        old, new = ours[key], theirs[key]
+        flags = flag_notes(old, new)
+        rows.append(
+            measured(subject, "req/s", [t.rps for t in old.trials], [t.rps for t in new.trials], band, flags)
+        )
+        p99 = ([t.latency.p99_ms for t in old.trials], [t.latency.p99_ms for t in new.trials])
+        rows.append(measured(subject, "p99", *p99, band, flags))
+    return rows
+
+
+def paired_rps(results: Results, scenario: str, fastapi: str, flask: str) -> tuple[list[float], list[float]]:
+    """The req/s of the paired rounds of a FastAPI and a Flask cell, as `make bench` compares them."""
+    cells = {(c.server, c.scenario): c for c in results.cells if c.target == "implementation"}
+    fast, slow = cells[(fastapi, scenario)], cells[(flask, scenario)]
+    rounds = min(len(fast.trials), len(slow.trials))
+    return [t.rps for t in fast.trials[:rounds]], [t.rps for t in slow.trials[:rounds]]
+
+
+def comparison_rows(a: Results, b: Results, band: float) -> list[Row]:
+    """How each FastAPI ÷ Flask ratio moved: `faster` means FastAPI gained on Flask."""
+    ours = {(c.scenario, c.fastapi_server, c.flask_server): c for c in a.comparisons}
+    theirs = {(c.scenario, c.fastapi_server, c.flask_server): c for c in b.comparisons}
+    rows = []
+    for key in [*ours, *(k for k in theirs if k not in ours)]:
+        subject = f"{key[0]} · {key[1]} ÷ {key[2]}"
+        if key not in theirs or key not in ours:
+            rows.append(Row(subject=subject, verdict="only in A" if key in ours else "only in B"))
+            continue
+        old, new = paired_rps(a, *key), paired_rps(b, *key)
+        change, low, high = paired_change_ci(old, new)
+        rows.append(
+            Row(
+                subject=subject,
+                metric="FastAPI÷Flask",
+                a=ours[key].ratio,
+                b=theirs[key].ratio,
+                trials=(len(old[0]), len(new[0])),
+                change=change,
+                ci95=(low, high),
+                verdict=change_verdict(low, high, band, higher_is_better=True),
+                flags=[f"A: {f}" for f in ours[key].flags] + [f"B: {f}" for f in theirs[key].flags],
+            )
+        )
+    return rows
+
+
+def changes(a: Results, b: Results, a_name: str, b_name: str, band: float = BAND) -> RunChanges:
+    return RunChanges(
+        a=a_name,
+        b=b_name,
+        a_started_at=a.started_at,
+        b_started_at=b.started_at,
+        profile_name=b.profile_name,
+        database=b.database,
+        cpu_model=b.machine.cpu_model,
+        band=band,
+        mismatches=mismatches(a, b),
+        rows=cell_rows(a, b, band) + comparison_rows(a, b, band),
+    )
+
+
+def regressions(rows: list[Row], threshold: float) -> list[Row]:
+    """Cells that got significantly worse by more than `threshold`: the whole req/s interval
+    below 1 − threshold, or the whole p99 interval above 1 + threshold. (FastAPI ÷ Flask rows
+    are not gated: a regression shows in the cells they come from.)"""
+    return [
+        r
+        for r in rows
+        if r.ci95
+        and (
+            (r.metric == "req/s" and r.ci95[1] < 1 - threshold)
+            or (r.metric == "p99" and r.ci95[0] > 1 + threshold)
+        )
+    ]

@@ -1,0 +1,138 @@
+"""Run B against run A (`loadtests.changes`) → the terminal, compare.md and a self-contained
+compare.html with a forest plot of every change and its 95 % interval."""
+
+from __future__ import annotations
+
+import html
+
+import matplotlib.pyplot as plt
+from rich.console import Console
+from rich.table import Table
+
+from loadtests.changes import Row, RunChanges
+from loadtests.render.charts import png
+from loadtests.render.html import STYLE, table
+
+COLUMNS = ("cell / comparison", "metric", "A", "B", "trials A/B", "B ÷ A", "95 % CI", "verdict", "flags")
+VERDICT_COLORS = {
+    "faster": "#1f77b4",
+    "slower": "#d62728",
+    "no change": "#2ca02c",
+    "inconclusive": "#999999",
+}
+CONSOLE_STYLES = {"faster": "bold", "slower": "bold red", "inconclusive": "dim"}
+
+
+def value_text(row: Row, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if row.metric == "req/s":
+        return f"{value:.0f}"
+    if row.metric == "p99":
+        return f"{value:.1f} ms"
+    return f"{value:.2f}"
+
+
+def cells(row: Row) -> list[str]:
+    """A row's texts, in the order of COLUMNS."""
+    if row.change is None or row.ci95 is None or row.trials is None:
+        return [
+            row.subject,
+            "–",
+            value_text(row, row.a),
+            value_text(row, row.b),
+            "–",
+            "–",
+            "–",
+            row.verdict,
+            "",
+        ]
+    percent = 100 * (row.change - 1)
+    return [
+        row.subject,
+        row.metric or "",
+        value_text(row, row.a),
+        value_text(row, row.b),
+        f"{row.trials[0]}/{row.trials[1]}",
+        f"{row.change:.3f} ({percent:+.1f} %)",
+        f"{row.ci95[0]:.3f}–{row.ci95[1]:.3f}",
+        row.verdict,
+        ", ".join(row.flags),
+    ]
+
+
+def header(changes: RunChanges) -> list[str]:
+    """The runs, what they share, the band, and what differs (only when forced past a refusal)."""
+    lines = [
+        f"A: {changes.a} (started {changes.a_started_at:%Y-%m-%d %H:%M}Z)",
+        f"B: {changes.b} (started {changes.b_started_at:%Y-%m-%d %H:%M}Z)",
+        f"Profile {changes.profile_name}, {changes.database}, {changes.cpu_model}. B ÷ A of the mean over "
+        f"the trials, 95 % bootstrap CI (each run's trials resampled on their own); no change: the whole "
+        f"interval within ±{100 * changes.band:.0f} %. req/s and FastAPI÷Flask: above 1 is faster; "
+        "p99: below 1 is faster.",
+    ]
+    if changes.mismatches:
+        lines.append(
+            "COMPARED DESPITE A DIFFERENT SETUP (--allow-mismatch): "
+            + "; ".join(f"{m.field}: {m.a} → {m.b}" for m in changes.mismatches)
+        )
+    return lines
+
+
+def show(changes: RunChanges, console: Console) -> None:
+    for line in header(changes):
+        console.print(line, highlight=False, markup=False)
+    grid = Table(title="Run B against run A")
+    for column in COLUMNS:
+        grid.add_column(column, justify="right" if column in {"A", "B", "B ÷ A"} else "left")
+    for row in changes.rows:
+        grid.add_row(*cells(row), style=CONSOLE_STYLES.get(row.verdict, ""))
+    console.print(grid)
+
+
+def markdown(changes: RunChanges) -> str:
+    lines = [f"# Run B against run A ({changes.profile_name})", ""]
+    lines += [f"- {line}" for line in header(changes)]
+    lines += ["", "| " + " | ".join(COLUMNS) + " |", "|---|---|---:|---:|---|---:|---|---|---|"]
+    lines += ["| " + " | ".join(cells(row)) + " |" for row in changes.rows]
+    return "\n".join(lines) + "\n"
+
+
+def forest(changes: RunChanges) -> str:
+    """One line per cell × metric and per FastAPI ÷ Flask comparison: B ÷ A with its 95 %
+    interval, the line at 1 and the ±band of no change shaded."""
+    rows = [(r, r.change, r.ci95) for r in changes.rows if r.change is not None and r.ci95 is not None][::-1]
+    figure, axis = plt.subplots(figsize=(11, 0.3 * len(rows) + 1.4))
+    band = changes.band
+    axis.axvspan(1 - band, 1 + band, color="#2ca02c", alpha=0.12, label=f"±{100 * band:.0f} %: no change")
+    axis.axvline(1, color="black", linewidth=0.8)
+    for y, (row, change, ci95) in enumerate(rows):
+        color = VERDICT_COLORS[row.verdict]
+        axis.plot(ci95, [y, y], color=color, linewidth=2.2)
+        axis.plot([change], [y], "o", color=color, markersize=5)
+    axis.set_yticks(range(len(rows)))
+    axis.set_yticklabels([f"{r.subject} — {r.metric}" for r, _, _ in rows], fontsize=8)
+    axis.set_ylim(-0.7, len(rows) - 0.3)
+    axis.set_xlabel(
+        "B ÷ A (mean over trials), 95 % bootstrap CI. req/s, FastAPI÷Flask: right is faster; p99: left is "
+        "faster. Blue faster, red slower, green no change, grey inconclusive",
+        fontsize=8,
+    )
+    axis.grid(axis="x", alpha=0.3)
+    axis.legend(fontsize=8, loc="lower right")
+    return png(figure)
+
+
+def report(changes: RunChanges) -> str:
+    esc = html.escape
+    items = "".join(f"<li>{esc(line)}</li>" for line in header(changes))
+    rows = [[esc(text) for text in cells(row)] for row in changes.rows]
+    plotted = any(r.ci95 is not None for r in changes.rows)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Run B against run A</title>'
+        f"<style>{STYLE}</style></head><body><h1>Run B against run A ({esc(changes.profile_name)})</h1>"
+        f'<ul class="note">{items}</ul>'
+        + (forest(changes) if plotted else "<p>No cell or comparison is in both runs.</p>")
+        + table(list(COLUMNS), rows)
+        + "</body></html>"
+    )
