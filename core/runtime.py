@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from core.auth import Passwords, Tokens
 from core.db import Database
 from core.logs import configure_logging
+from core.metrics import Metrics
 from core.services.users import ensure_admin
 from core.settings import Settings
 
@@ -17,6 +18,7 @@ class Runtime:
     db: Database
     passwords: Passwords
     tokens: Tokens
+    metrics: Metrics | None  # None: METRICS_ENABLED is off
 
 
 def build_runtime(settings: Settings, *, asynchronous: bool = False) -> Runtime:
@@ -24,16 +26,21 @@ def build_runtime(settings: Settings, *, asynchronous: bool = False) -> Runtime:
     admin (an asynchronous one does it with `core.bridge.call(bootstrap_admin, runtime)` once
     its event loop runs)."""
     configure_logging(settings)
+    db = Database(
+        settings.database_url,
+        settings.db_pool_size,
+        asynchronous=asynchronous,
+        pool_timeout=settings.db_pool_timeout,
+    )
+    metrics = Metrics() if settings.metrics_enabled else None
+    if metrics is not None:
+        metrics.watch_pool(db.engine)
     runtime = Runtime(
         settings=settings,
-        db=Database(
-            settings.database_url,
-            settings.db_pool_size,
-            asynchronous=asynchronous,
-            pool_timeout=settings.db_pool_timeout,
-        ),
+        db=db,
         passwords=Passwords.from_settings(settings),
         tokens=Tokens.from_settings(settings),
+        metrics=metrics,
     )
     if not asynchronous:
         bootstrap_admin(runtime)

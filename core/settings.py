@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Send X-SQL-Statements (the SQL statements a request issued) on every response: for the
     # contract suite, which checks every front end does the same work (off in production and benchmarks).
     sql_count_header: bool = False
+    # GET /metrics in Prometheus' text format (core/metrics.py). The benchmark turns it off except
+    # where it measures what instrumentation costs (README: "Metrics").
+    metrics_enabled: bool = True
 
     @field_validator("jwt_old_secrets", mode="before")
     @classmethod

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
+
+from core.metrics import MULTIPROCESS_DIR_ENV
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FRONT_ENDS = ("flask", "fastapi", "fastapi-async")
@@ -66,7 +70,8 @@ def wait_healthy(
 
 
 class ServerProcess:
-    """A front end in its own process group, stopped with SIGTERM (then SIGKILL)."""
+    """A front end in its own process group, stopped with SIGTERM (then SIGKILL). Its workers
+    share a fresh metrics directory (core/metrics.py: multiprocess mode), removed at the stop."""
 
     def __init__(
         self,
@@ -78,10 +83,11 @@ class ServerProcess:
         """Output goes to `log_path`, or to `self.process.stdout` with `pipe_output`, else nowhere."""
         self.command = command
         self._log = open(log_path, "wb") if log_path else None  # noqa: SIM115 (closed in stop)
+        self._metrics_dir = tempfile.mkdtemp(prefix="shop-metrics-")
         self.process = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), MULTIPROCESS_DIR_ENV: self._metrics_dir, **env},
             stdout=self._log or (subprocess.PIPE if pipe_output else subprocess.DEVNULL),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -104,3 +110,4 @@ class ServerProcess:
                 self.process.wait()
         if self._log:
             self._log.close()
+        shutil.rmtree(self._metrics_dir, ignore_errors=True)

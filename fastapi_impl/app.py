@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from core.runtime import Runtime, build_runtime
 from core.settings import Settings, get_settings
 from fastapi_impl.errors import register_error_handlers
+from fastapi_impl.metrics import add_metrics_route
 from fastapi_impl.middleware import RequestContextMiddleware
 from fastapi_impl.openapi import APP_DOCUMENT, pages
 from fastapi_impl.routes import auth, orders, products, service, users
@@ -48,5 +49,9 @@ def assemble(runtime: Runtime, routers: list[APIRouter], lifespan: Lifespan) -> 
     # against first (no path is shared, so the order changes no answer). The documentation
     # pages (`pages`) come with them, so that their 405 names their methods in Allow.
     app.router.routes[:0] = app.state.api_routes
-    app.add_middleware(RequestContextMiddleware, count_sql=runtime.settings.sql_count_header)
+    if runtime.metrics is not None:
+        add_metrics_route(app, runtime.metrics)
+    app.add_middleware(
+        RequestContextMiddleware, count_sql=runtime.settings.sql_count_header, metrics=runtime.metrics
+    )
     return app

@@ -1,11 +1,12 @@
-"""Pure ASGI around the app: request id, security headers, one log line per request, and the 500
-for anything unexpected (fastapi_impl/errors.py) with those headers too."""
+"""Pure ASGI around the app: request id, security headers, one log line and the metrics per
+request, and the 500 for anything unexpected (fastapi_impl/errors.py) with those headers too."""
 
 from __future__ import annotations
 
 import time
 from functools import cache
 
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import sqlcount
@@ -17,9 +18,11 @@ from core.http.context import (
     security_headers,
 )
 from core.logs import log_request
+from core.metrics import NO_ROUTE, OTHER_ROUTE, Metrics
 from core.sqlcount import SQL_STATEMENTS_HEADER
 from fastapi_impl.deps import REQUEST_ID_KEY
 from fastapi_impl.errors import send_unexpected_error
+from fastapi_impl.openapi import operation_id
 
 _REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()
 _SQL_STATEMENTS_NAME = SQL_STATEMENTS_HEADER.lower().encode()
@@ -32,9 +35,10 @@ def _asgi_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, count_sql: bool = False) -> None:
+    def __init__(self, app: ASGIApp, count_sql: bool = False, metrics: Metrics | None = None) -> None:
         self.app = app
         self.count_sql = count_sql
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +54,10 @@ class RequestContextMiddleware:
         extra_headers = [(_REQUEST_ID_NAME, rid.encode()), *_asgi_headers(security_headers(scope["path"]))]
         status = 500
         response_started = False
-        if self.count_sql:
+        metrics = self.metrics
+        if metrics is not None:
+            metrics.started()
+        if self.count_sql or metrics is not None:
             sqlcount.start()
 
         async def send_with_headers(message: Message) -> None:
@@ -68,5 +75,19 @@ class RequestContextMiddleware:
             if response_started:
                 raise  # too late to answer; the server closes the connection
             await send_unexpected_error(error, scope, rid, send_with_headers)
-        duration_ms = (time.perf_counter() - started) * 1000
-        log_request(scope["method"], scope["path"], status, duration_ms, rid)
+        finally:
+            seconds = time.perf_counter() - started
+            log_request(scope["method"], scope["path"], status, seconds * 1000, rid)
+            if metrics is not None:
+                metrics.finished(_operation(scope), scope["method"], status, seconds)
+
+
+def _operation(scope: Scope) -> str:
+    """The OpenAPI operationId of the route that answered: FastAPI's routes put themselves in the
+    scope, other routes (/docs, /metrics) only their endpoint."""
+    route = scope.get("route")
+    if isinstance(route, APIRoute) and scope["method"] in (route.methods or ()):
+        return operation_id(route)
+    if route is None and "endpoint" in scope:
+        return OTHER_ROUTE
+    return NO_ROUTE  # no route, or a 405: the path is known but no operation answers

@@ -16,6 +16,8 @@ from core.http.body import BODY_METHODS, parse_json_body
 from flask_impl.deps import JSON_BODY_KEY
 from flask_impl.errors import error_response
 
+MATCHED_ENDPOINT_KEY = "shop.matched_endpoint"  # set when the body checks matched the URL
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
@@ -34,9 +36,10 @@ def check_body(environ: WSGIEnvironment, url_map: Map, max_bytes: int) -> tuple[
     open: a body we answer without reading (404, 405, 413, 415) is read and dropped first."""
     stream = get_input_stream(environ)
     try:
-        url_map.bind_to_environ(environ).match()
+        rule, _ = url_map.bind_to_environ(environ).match(return_rule=True)
     except HTTPException:
         return None, _discard(stream)  # 404/405 come first; Flask answers them
+    environ[MATCHED_ENDPOINT_KEY] = rule.endpoint  # for the metrics of an answer given here
     try:
         if (get_content_length(environ) or 0) > max_bytes:
             raise PayloadTooLarge()

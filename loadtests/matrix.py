@@ -24,6 +24,9 @@ SERVER_ENV = {
     "JWT_SECRET": "benchmark-secret-not-for-production-0123456789",
     "JWT_TTL_SECONDS": "7200",
     "LOG_REQUESTS": "false",
+    # Off, as the request log: the comparison is of the frameworks; `--instrumentation` measures
+    # what metrics and tracing cost each of them (README: "What instrumentation costs").
+    "METRICS_ENABLED": "false",
     # OWASP's minimum for Argon2id (19 MiB, 2 iterations, 1 lane): ~30 ms a login on one core,
     # so the login scenario measures something within a short trial. The app's default is 64 MiB.
     "ARGON2_MEMORY_KIB": "19456",
