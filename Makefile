@@ -65,7 +65,7 @@ clean: ## remove generated files (venv, databases, results)
 # --- benchmarks (loadtests/) ---------------------------------------------------------------
 BENCH := $(PY) -m loadtests.bench
 
-.PHONY: bench bench-smoke ui bench-crosscheck capacity bench-distributed
+.PHONY: bench bench-smoke ui bench-crosscheck capacity bench-distributed compare
 
 bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full: more servers, longer), write results/<ts>/
 	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
@@ -80,6 +80,9 @@ bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do
 
 bench-distributed: install ## Locust master + 2 workers on test hosts (network namespaces) vs one process, same server
 	$(PY) -m loadtests.distributed $(ARGS)
+
+compare: install ## run B against run A: make compare A=results/<t1> B=results/<t2> [ARGS=--fail-on-regression 5%]; writes compare.md/.html into B
+	$(PY) -m loadtests.compare $(A) $(B) $(ARGS)
 
 capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
 	$(PY) -m loadtests.capacity $(ARGS)
