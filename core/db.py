@@ -141,18 +141,22 @@ class Database:
     def _transaction(self, *, write: bool) -> Iterator[Session]:
         session = self._sessions()
         try:
-            if write:
-                session.connection(execution_options={"write": True})
-            yield session
-            if write:
-                session.commit()
+            try:
+                if write:
+                    session.connection(execution_options={"write": True})
+                yield session
+                if write:
+                    session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                # Ending even a read sends ROLLBACK: the database can vanish right then too.
+                session.close()
         except BaseException as error:
-            session.rollback()
             if unavailable(error):
                 raise ServiceUnavailable() from error
             raise
-        finally:
-            session.close()
 
     def ping(self) -> None:
         """Raise ServiceUnavailable unless the database answers."""

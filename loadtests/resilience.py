@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             result = ServerResilience(server=config.name, label=config.label, front_end=config.front_end)
             for fault in faults_run:
                 console.rule(f"{config.name}: {fault}")
+                # Each fault's server logs in a folder of its own (the runner names logs by server).
+                ctx.runner = Runner(plan.model_copy(update={"out": plan.out / fault}), console)
+                (plan.out / fault / "logs").mkdir(parents=True, exist_ok=True)
                 if fault in POSTGRES_FAULTS and no_postgres:
                     result.errors[fault] = no_postgres
                     continue

@@ -287,6 +287,7 @@ def outage(ctx: Context, config: ServerConfig) -> Outage:
         passed=passed,
         cell=f"{proper} × 503 of {len(during)}"
         + (f", {sum(other.values())} other" if other else "")
+        + (f", other 5xx: {dict(five)}" if five else "")
         + (f", slowest {slowest:.2f} s" if slowest is not None else "")
         + (f", back {recovery:.2f} s" if recovery is not None else ", not back")
         + (f", {mismatches} stock mismatches" if mismatches else ", stock consistent"),

@@ -83,3 +83,17 @@ def test_a_database_nobody_listens_for_answers_service_unavailable_at_once(async
         assert elapsed < 3.0 and ping < 3.0
     finally:
         db.dispose()
+
+
+def test_a_connection_lost_as_a_read_ends_answers_service_unavailable(postgres_url: str) -> None:
+    # Found by `make resilience` (database outage): ending a read sends ROLLBACK, and the
+    # database may vanish right then; that was a 500.
+    db = Database(postgres_url)
+    try:
+        with pytest.raises(ServiceUnavailable), db.read() as session:
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with db.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        _read(db)  # the pool replaces the lost connection
+    finally:
+        db.dispose()
