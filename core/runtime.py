@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from core.auth import Passwords, Tokens
 from core.db import Database
 from core.logs import configure_logging
 from core.metrics import Metrics
 from core.services.users import ensure_admin
 from core.settings import Settings
+from core.tracing import instrument_engine, tracer_provider
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Runtime:
     passwords: Passwords
     tokens: Tokens
     metrics: Metrics | None  # None: METRICS_ENABLED is off
+    tracer_provider: TracerProvider | None  # None: OTEL_TRACES_EXPORTER=none
 
 
 def build_runtime(settings: Settings, *, asynchronous: bool = False) -> Runtime:
@@ -35,12 +39,16 @@ def build_runtime(settings: Settings, *, asynchronous: bool = False) -> Runtime:
     metrics = Metrics() if settings.metrics_enabled else None
     if metrics is not None:
         metrics.watch_pool(db.engine)
+    tracing = tracer_provider(settings.otel_traces_exporter, settings.otel_service_name)
+    if tracing is not None:
+        instrument_engine(db.engine, tracing)
     runtime = Runtime(
         settings=settings,
         db=db,
         passwords=Passwords.from_settings(settings),
         tokens=Tokens.from_settings(settings),
         metrics=metrics,
+        tracer_provider=tracing,
     )
     if not asynchronous:
         bootstrap_admin(runtime)

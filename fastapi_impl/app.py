@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 
 from core.runtime import Runtime, build_runtime
 from core.settings import Settings, get_settings
+from fastapi_impl import tracing
 from fastapi_impl.errors import register_error_handlers
 from fastapi_impl.metrics import add_metrics_route
 from fastapi_impl.middleware import RequestContextMiddleware
@@ -52,6 +53,11 @@ def assemble(runtime: Runtime, routers: list[APIRouter], lifespan: Lifespan) -> 
     if runtime.metrics is not None:
         add_metrics_route(app, runtime.metrics)
     app.add_middleware(
-        RequestContextMiddleware, count_sql=runtime.settings.sql_count_header, metrics=runtime.metrics
+        RequestContextMiddleware,
+        count_sql=runtime.settings.sql_count_header,
+        metrics=runtime.metrics,
+        traced=runtime.tracer_provider is not None,
     )
+    if runtime.tracer_provider is not None:
+        tracing.instrument(app, runtime.tracer_provider)
     return app

@@ -7,6 +7,7 @@ import time
 from functools import cache
 
 from fastapi.routing import APIRoute
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import sqlcount
@@ -20,6 +21,7 @@ from core.http.context import (
 from core.logs import log_request
 from core.metrics import NO_ROUTE, OTHER_ROUTE, Metrics
 from core.sqlcount import SQL_STATEMENTS_HEADER
+from core.tracing import tag_request
 from fastapi_impl.deps import REQUEST_ID_KEY
 from fastapi_impl.errors import send_unexpected_error
 from fastapi_impl.openapi import operation_id
@@ -35,10 +37,13 @@ def _asgi_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, count_sql: bool = False, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, count_sql: bool = False, metrics: Metrics | None = None, traced: bool = False
+    ) -> None:
         self.app = app
         self.count_sql = count_sql
         self.metrics = metrics
+        self.traced = traced  # fastapi_impl/tracing.py: a server span is current here
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,6 +59,8 @@ class RequestContextMiddleware:
         extra_headers = [(_REQUEST_ID_NAME, rid.encode()), *_asgi_headers(security_headers(scope["path"]))]
         status = 500
         response_started = False
+        if self.traced:
+            tag_request(trace.get_current_span(), rid)
         metrics = self.metrics
         if metrics is not None:
             metrics.started()

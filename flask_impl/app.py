@@ -6,7 +6,7 @@ from flask import Flask
 
 from core.runtime import build_runtime
 from core.settings import Settings, get_settings
-from flask_impl import openapi
+from flask_impl import openapi, tracing
 from flask_impl.deps import EXTENSION_KEY
 from flask_impl.errors import register_error_handlers
 from flask_impl.metrics import add_metrics_route, operations
@@ -35,4 +35,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         runtime.metrics,
         operations(app),
     )
+    if runtime.tracer_provider is not None:
+        tracing.instrument(app, runtime.tracer_provider)
     return app
