@@ -136,12 +136,13 @@ def walk(
         page = response.json()
         assert set(page) == {"items", "next_cursor"}, page
         assert len(page["items"]) <= limit
+        assert page["items"] or cursor is None, "the page after a non-null cursor is never empty"
         items.extend(page["items"])
         cursor = page["next_cursor"]
         if cursor is None:
             return items
         assert isinstance(cursor, str) and cursor
-        assert page["items"], "a non-null next_cursor promises further items"
+        assert len(page["items"]) == limit, "a page before the last is full"
     raise AssertionError(f"{path} never returned next_cursor null")
 
 

@@ -505,10 +505,17 @@ def test_default_page_size_is_20(client: httpx.Client, admin: Account) -> None:
     assert rest == {"items": created[20:], "next_cursor": None}
 
 
-def test_page_size_100_is_allowed(client: httpx.Client) -> None:
-    response = client.get("/v1/products", params={"limit": 100})
-    assert response.status_code == 200
-    assert len(response.json()["items"]) <= 100
+def test_page_size_100_is_allowed(client: httpx.Client, admin: Account) -> None:
+    tag = unique_tag()
+    created = [new_product(client, admin, name=f"{tag} {n}", price_cents=1) for n in range(101)]
+    first = client.get("/v1/products", params={"q": tag, "limit": 100}).json()
+    assert first["items"] == created[:100]
+    assert first["next_cursor"] is not None
+    rest = client.get("/v1/products", params={"q": tag, "limit": 100, "cursor": first["next_cursor"]}).json()
+    assert rest == {"items": created[100:], "next_cursor": None}
+    assert client.delete(f"/v1/products/{created[100]['id']}", headers=admin.headers).status_code == 204
+    exactly_100 = client.get("/v1/products", params={"q": tag, "limit": 100}).json()
+    assert exactly_100 == {"items": created[:100], "next_cursor": None}
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "1e1"])
