@@ -87,5 +87,9 @@ compare: install ## run B against run A: make compare A=results/<t1> B=results/<
 capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
 	$(PY) -m loadtests.capacity $(ARGS)
 
+.PHONY: scale
+scale: install ## list queries on 10,000 vs 1,000,000 products, SQLite and PostgreSQL: medians, ratio, PASS/FAIL at 1.5x
+	nice -n 10 $(PY) -m loadtests.scale $(ARGS)
+
 ui: install ## Locust's web UI (http://127.0.0.1:8089) against a running server: make ui URL=http://127.0.0.1:8002
 	$(PY) -m loadtests.ui $(or $(URL),http://127.0.0.1:8002)

@@ -1,17 +1,22 @@
 """Deterministic benchmark data: the same seed gives the same rows, on SQLite or PostgreSQL.
 
 Rows are bulk-inserted with SQLAlchemy Core (the services would take minutes for 20,000
-orders). Every user shares one password, hashed once with the servers' Argon2 settings.
+orders); products are generated in batches, and on PostgreSQL sent with COPY, so a million of
+them (`make scale`) take seconds and little memory. Every user shares one password, hashed once
+with the servers' Argon2 settings.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
 
 from core.db import Database
 from core.models import Order, OrderItem, Product, User
@@ -49,8 +54,27 @@ def seed(db: Database, spec: SeedSpec, password_hash: str) -> None:
         _user(i, customer_email(i), "customer", password_hash) for i in range(2, spec.users + 1)
     ]
     prices = [product_price(rng) for _ in range(spec.products)]
-    products = [
-        {
+    products = _products(spec, rng, prices)  # lazily: draws from rng as the rows are written
+    with db.write() as session:
+        _insert(session, User, iter(users))
+        _insert_products(session, products)
+        orders, items = _orders(spec, rng, prices)
+        _insert(session, Order, iter(orders))
+        _insert(session, OrderItem, iter(items))
+        if db.dialect == "postgresql":
+            # Ids were given explicitly; move the sequences past them.
+            for table in ("users", "products", "orders"):
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+
+
+def _products(spec: SeedSpec, rng: random.Random, prices: list[int]) -> Iterator[dict[str, Any]]:
+    for i in range(1, spec.products + 1):
+        yield {
             "id": i,
             "name": f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {i}",
             "description": f"Benchmark product {i}",
@@ -60,8 +84,11 @@ def seed(db: Database, spec: SeedSpec, password_hash: str) -> None:
             "created_at": EPOCH + timedelta(seconds=i),
             "updated_at": EPOCH + timedelta(seconds=i),
         }
-        for i in range(1, spec.products + 1)
-    ]
+
+
+def _orders(
+    spec: SeedSpec, rng: random.Random, prices: list[int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     orders, items = [], []
     for order_id in range(1, spec.orders + 1):
         chosen = rng.sample(range(1, spec.products + 1), rng.randint(1, 3))
@@ -87,19 +114,26 @@ def seed(db: Database, spec: SeedSpec, password_hash: str) -> None:
                     "unit_price_cents": prices[product_id - 1],
                 }
             )
-    with db.write() as session:
-        for model, rows in ((User, users), (Product, products), (Order, orders), (OrderItem, items)):
-            for start in range(0, len(rows), BATCH):
-                session.execute(insert(model), rows[start : start + BATCH])
-        if db.dialect == "postgresql":
-            # Ids were given explicitly; move the sequences past them.
-            for table in ("users", "products", "orders"):
-                session.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"
-                    )
-                )
+    return orders, items
+
+
+def _insert(session: Session, model: type[Any], rows: Iterator[dict[str, Any]]) -> None:
+    while batch := list(islice(rows, BATCH)):
+        session.execute(insert(model), batch)
+
+
+def _insert_products(session: Session, rows: Iterator[dict[str, Any]]) -> None:
+    """COPY on PostgreSQL (about ten times faster than INSERT for a million rows)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        _insert(session, Product, rows)
+        return
+    columns = list(Product.__table__.columns.keys())
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY products ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def _user(user_id: int, email: str, role: str, password_hash: str) -> dict[str, Any]:

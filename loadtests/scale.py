@@ -1,0 +1,261 @@
+"""`make scale`: does every list query cost the same with 1,000,000 products as with 10,000?
+
+For each database (SQLite, PostgreSQL) the program seeds one database per size (the benchmark's
+seed: `loadtests/seed.py`, with 1,000 users and 20,000 orders at every size, so only the products
+grow), then times every list query shape of the contract over HTTP, through the Flask front end
+in this process (Werkzeug's test client: routing, validation, the service, serialisation; no
+socket). The two sizes are measured interleaved, request by request, so drift on a shared machine
+hits both alike. It prints the median at each size, the ratio and PASS/FAIL against `--max-ratio`
+(1.5), and exits 1 when a shape fails.
+
+SQLite databases are cached under var/scale/, keyed by size and seed, and migrated to head on
+each use; PostgreSQL databases are created afresh each run (products sent with COPY) and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from core.auth import Passwords
+from core.db import Database
+from core.migrate import upgrade
+from core.runtime import Runtime
+from core.settings import settings_from
+from devtools.databases import fresh_database, pg_admin_url, postgres_unavailable_reason
+from devtools.servers import REPO_ROOT
+from flask_impl.app import create_app
+from flask_impl.deps import EXTENSION_KEY
+from loadtests.matrix import SERVER_ENV
+from loadtests.seed import PASSWORD, SeedSpec, seed
+
+CACHE = REPO_ROOT / "var" / "scale"
+CUSTOMER = 5  # a seeded customer with orders
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    who: str  # "public", "admin" or "customer"
+    params: Callable[[int], dict[str, object]]  # query parameters, given the product count
+
+    def path(self, products: int) -> str:
+        resource = "products" if self.name.startswith("products") else self.name.split(":")[0]
+        query = urlencode(self.params(products))
+        return f"/v1/{resource}" + (f"?{query}" if query else "")
+
+
+def _fixed(**params: object) -> Callable[[int], dict[str, object]]:
+    return lambda _products: params
+
+
+def _deep(**params: object) -> Callable[[int], dict[str, object]]:
+    """A cursor 90 % of the way through the products."""
+    return lambda products: {**params, "cursor": str(products * 9 // 10)}
+
+
+# Names are "<adjective> <noun> <id>"; prices are uniform in 100..49,999 cents.
+SHAPES = [
+    Shape("products: first page", "public", _fixed()),
+    Shape("products: first page, limit 100", "public", _fixed(limit=100)),
+    Shape("products: deep cursor", "public", _deep()),
+    Shape("products: q common word", "public", _fixed(q="kettle")),
+    Shape("products: q common word, deep cursor", "public", _deep(q="kettle")),
+    Shape("products: q rare", "public", _fixed(q="lamp 5000")),
+    Shape("products: q no match", "public", _fixed(q="zebra")),
+    Shape("products: q no match, literal %", "public", _fixed(q="50%")),
+    Shape("products: q 2 chars, common", "public", _fixed(q="mu")),
+    Shape("products: q 2 chars, no match", "public", _fixed(q="zq")),
+    Shape("products: min_price broad", "public", _fixed(min_price_cents=1000)),
+    Shape("products: min_price few matches", "public", _fixed(min_price_cents=49_995)),
+    Shape("products: max_price few matches", "public", _fixed(max_price_cents=104)),
+    Shape("products: price range broad", "public", _fixed(min_price_cents=1000, max_price_cents=40_000)),
+    Shape("products: price range 1 %", "public", _fixed(min_price_cents=20_000, max_price_cents=20_499)),
+    Shape("products: price no match", "public", _fixed(min_price_cents=60_000)),
+    Shape("products: price broad, deep cursor", "public", _deep(min_price_cents=1000)),
+    Shape("products: q common + price few", "public", _fixed(q="kettle", min_price_cents=49_990)),
+    Shape("products: q common + price broad", "public", _fixed(q="kettle", max_price_cents=40_000)),
+    Shape("products: q no match + price broad", "public", _fixed(q="zebra", min_price_cents=1000)),
+    Shape("products: q rare + price", "public", _fixed(q=" 5000", max_price_cents=25_000)),
+    Shape("orders: admin, all", "admin", _fixed()),
+    Shape("orders: admin, status", "admin", _fixed(status="paid")),
+    Shape("orders: admin, user_id", "admin", _fixed(user_id=CUSTOMER)),
+    Shape("orders: admin, user_id + status", "admin", _fixed(user_id=CUSTOMER, status="shipped")),
+    Shape("orders: admin, deep cursor", "admin", _fixed(cursor=2000)),
+    Shape("orders: customer's own", "customer", _fixed()),
+    Shape("orders: customer's own, status", "customer", _fixed(status="pending")),
+    Shape("users: admin", "admin", _fixed()),
+    Shape("users: admin, deep cursor", "admin", _fixed(cursor=900)),
+]
+
+
+@dataclass
+class Row:
+    shape: str
+    path_small: str
+    items_small: int
+    items_large: int
+    median_ms_small: float
+    median_ms_large: float
+    min_ms_small: float
+    min_ms_large: float
+
+    @property
+    def ratio(self) -> float:
+        return self.median_ms_large / self.median_ms_small
+
+
+@contextmanager
+def seeded(kind: str, spec: SeedSpec, workdir: Path) -> Iterator[str]:
+    """A database URL seeded with `spec`, migrated to head."""
+    password_hash = Passwords.from_settings(settings_from(SERVER_ENV)).hash(PASSWORD)
+    if kind == "sqlite":
+        CACHE.mkdir(parents=True, exist_ok=True)
+        path = CACHE / f"sqlite-p{spec.products}-u{spec.users}-o{spec.orders}-s{spec.seed}.db"
+        if not path.exists():
+            print(f"seeding {spec.products:,} products on SQLite into {path} (cached for reruns)")
+            with fresh_database("sqlite", workdir, "scale") as url:
+                database = Database(url)
+                seed(database, spec, password_hash)
+                with database.engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                database.dispose()
+                Path(url.removeprefix("sqlite:///")).rename(path)
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    with fresh_database("postgresql", workdir, "scale", pg_admin_url()) as url:
+        print(f"seeding {spec.products:,} products on PostgreSQL")
+        database = Database(url)
+        seed(database, spec, password_hash)
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+        database.dispose()
+        yield url
+
+
+class Client:
+    def __init__(self, url: str) -> None:
+        settings = settings_from({**SERVER_ENV, "DATABASE_URL": url})
+        self.app = create_app(settings)
+        self.client: FlaskClient = self.app.test_client()
+        self.runtime: Runtime = self.app.extensions[EXTENSION_KEY]
+        tokens = self.runtime.tokens
+        self.headers = {
+            "public": {},
+            "admin": {"Authorization": f"Bearer {tokens.issue(1, 'admin')}"},
+            "customer": {"Authorization": f"Bearer {tokens.issue(CUSTOMER, 'customer')}"},
+        }
+
+    def get(self, path: str, who: str) -> tuple[float, int]:
+        """Seconds taken and the number of items on the page."""
+        start = time.perf_counter()
+        response = self.client.get(path, headers=self.headers[who])
+        elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}: {response.get_data(as_text=True)}")
+        return elapsed, len(response.get_json()["items"])
+
+    def dispose(self) -> None:
+        self.runtime.db.dispose()
+
+
+def measure(small: Client, large: Client, sizes: tuple[int, int], samples: int) -> list[Row]:
+    rows = []
+    for shape in SHAPES:
+        paths = shape.path(sizes[0]), shape.path(sizes[1])
+        times: tuple[list[float], list[float]] = ([], [])
+        items = [0, 0]
+        for index in range(samples + 3):  # three warm-up requests each
+            for side in (0, 1) if index % 2 else (1, 0):  # alternate which size goes first
+                elapsed, items[side] = (small, large)[side].get(paths[side], shape.who)
+                if index >= 3:
+                    times[side].append(elapsed)
+        row = Row(
+            shape.name,
+            paths[0],
+            items[0],
+            items[1],
+            statistics.median(times[0]) * 1000,
+            statistics.median(times[1]) * 1000,
+            min(times[0]) * 1000,
+            min(times[1]) * 1000,
+        )
+        rows.append(row)
+        print(
+            f"  {row.shape:<40} {row.median_ms_small:8.2f} {row.median_ms_large:9.2f} {row.ratio:6.2f}",
+            flush=True,
+        )
+    return rows
+
+
+def table(kind: str, sizes: tuple[int, int], rows: list[Row], max_ratio: float) -> str:
+    lines = [
+        f"{kind}: median ms per request (Flask in-process), {sizes[0]:,} vs {sizes[1]:,} products; "
+        "items: on the page at each size; the ratio of the fastest requests shows what noise hides",
+        f"| shape | query | items | {sizes[0]:,} | {sizes[1]:,} | ratio | verdict | ratio of minimums |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        verdict = "PASS" if row.ratio <= max_ratio else "FAIL"
+        query = row.path_small.partition("?")[2] or "-"
+        lines.append(
+            f"| {row.shape} | `{query}` | {row.items_small}/{row.items_large} | {row.median_ms_small:.2f} "
+            f"| {row.median_ms_large:.2f} | {row.ratio:.2f} | {verdict} "
+            f"| {row.min_ms_large / row.min_ms_small:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="make scale ARGS=...", description=__doc__.split("\n\n")[0])
+    p.add_argument("--database", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    p.add_argument("--sizes", default="10000,1000000", help="the small and the large product count")
+    p.add_argument("--samples", type=int, default=40, help="timed requests per shape and size")
+    p.add_argument("--max-ratio", type=float, default=1.5, help="the largest ratio that passes")
+    p.add_argument("--json", type=Path, help="also write the rows here")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    small_n, large_n = (int(part) for part in args.sizes.split(","))
+    sizes = (small_n, large_n)
+    failed = False
+    report: dict[str, list[dict[str, object]]] = {}
+    for kind in args.database.split(","):
+        if kind == "postgresql" and (reason := postgres_unavailable_reason()):
+            print(f"PostgreSQL skipped: {reason}")
+            failed = True
+            continue
+        with ExitStack() as stack:
+            workdir = CACHE / "work"
+            workdir.mkdir(parents=True, exist_ok=True)
+            urls = [stack.enter_context(seeded(kind, SeedSpec(products=n), workdir)) for n in sizes]
+            clients = [Client(url) for url in urls]
+            for client in clients:
+                stack.callback(client.dispose)
+            print(f"{kind}: {'shape':<40} {sizes[0]:>8,} {sizes[1]:>9,}  ratio (median ms)")
+            rows = measure(clients[0], clients[1], sizes, args.samples)
+        print(table(kind, sizes, rows, args.max_ratio))
+        failed |= any(row.ratio > args.max_ratio for row in rows)
+        report[kind] = [{**asdict(row), "ratio": row.ratio} for row in rows]
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
