@@ -65,7 +65,7 @@ clean: ## remove generated files (venv, databases, results)
 # --- benchmarks (loadtests/) ---------------------------------------------------------------
 BENCH := $(PY) -m loadtests.bench
 
-.PHONY: bench bench-smoke ui bench-crosscheck capacity bench-distributed compare
+.PHONY: bench bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare
 
 bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full: more servers, longer), write results/<ts>/
 	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
@@ -77,6 +77,10 @@ bench-smoke: install ## a <= 60 s benchmark of two servers; asserts the pipeline
 bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
 	bash devtools/install-wrk.sh
 	$(PY) -m loadtests.crosscheck $(ARGS)
+
+bench-instrumentation: install ## the share of req/s each framework keeps with metrics, and with metrics + tracing, on vs off (wrk)
+	bash devtools/install-wrk.sh
+	$(PY) -m loadtests.instrumentation $(ARGS)
 
 bench-distributed: install ## Locust master + 2 workers on test hosts (network namespaces) vs one process, same server
 	$(PY) -m loadtests.distributed $(ARGS)

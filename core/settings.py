@@ -46,8 +46,9 @@ class Settings(BaseSettings):
     # GET /metrics in Prometheus' text format (core/metrics.py). The benchmark turns it off except
     # where it measures what instrumentation costs (README: "Metrics").
     metrics_enabled: bool = True
-    # OpenTelemetry traces (core/tracing.py): the SDK's own variable names; `none` is off.
-    otel_traces_exporter: Literal["none", "console", "otlp"] = "none"
+    # OpenTelemetry traces (core/tracing.py): the SDK's own variable names; `none` is off,
+    # `discard` makes every span and drops it (what the benchmark uses to measure tracing's cost).
+    otel_traces_exporter: Literal["none", "console", "otlp", "discard"] = "none"
     otel_service_name: str = "shop-api"
 
     @field_validator("jwt_old_secrets", mode="before")

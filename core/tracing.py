@@ -2,25 +2,33 @@
 
 OTEL_TRACES_EXPORTER turns them on, as the OpenTelemetry SDK names it: `console` (spans as JSON
 on stdout) or `otlp` (OTLP over HTTP; the exporter reads OTEL_EXPORTER_OTLP_ENDPOINT and the rest
-of the OTEL_EXPORTER_OTLP_* variables itself). OTEL_SERVICE_NAME names the service (default
-shop-api). Each front end instruments its app with the official instrumentation
-(flask_impl/tracing.py, fastapi_impl/tracing.py) and core instruments the engine, so a request
-gives one server span with a child span per SQL statement, the request id as an attribute.
+of the OTEL_EXPORTER_OTLP_* variables itself); `discard`, this project's own, makes every span and
+drops it, for measuring what tracing costs (loadtests/instrumentation.py). OTEL_SERVICE_NAME
+names the service (default shop-api). Each front end instruments its app with the official
+instrumentation (flask_impl/tracing.py, fastapi_impl/tracing.py) and core instruments the
+engine, so a request gives one server span with a child span per SQL statement, the request id
+as an attribute.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+    SpanExportResult,
+)
 from opentelemetry.trace import Span
 from sqlalchemy import Engine
 
-Exporter = Literal["none", "console", "otlp"]
+Exporter = Literal["none", "console", "otlp", "discard"]
 REQUEST_ID_ATTRIBUTE = "shop.request_id"
 
 
@@ -33,9 +41,16 @@ def tracer_provider(exporter: Exporter, service_name: str) -> TracerProvider | N
     return provider
 
 
+class DiscardingExporter(SpanExporter):
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
 def _exporter(exporter: Exporter) -> SpanExporter:
     if exporter == "console":
         return ConsoleSpanExporter()
+    if exporter == "discard":
+        return DiscardingExporter()
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     return OTLPSpanExporter()
