@@ -30,7 +30,6 @@ NOT_RECORDED = "(not recorded)"
 
 Metric = Literal["req/s", "p99", "FastAPI÷Flask"]
 ChangeVerdict = Literal["faster", "slower", "no change", "inconclusive", "only in A", "only in B"]
-CellKey = tuple[str, str, str]  # server, target, scenario
 
 
 class Mismatch(BaseModel):
@@ -40,7 +39,8 @@ class Mismatch(BaseModel):
 
 
 class Row(BaseModel):
-    subject: str
+    scenario: str
+    subject: str  # a server ("(floor)": its floor app), or "FastAPI server ÷ Flask server"
     metric: Metric | None = None  # None: the cell or comparison is in one run only
     a: float | None = None  # mean over the trials (req/s, p99 ms, or the FastAPI ÷ Flask ratio)
     b: float | None = None
@@ -48,7 +48,12 @@ class Row(BaseModel):
     change: float | None = None  # B ÷ A
     ci95: tuple[float, float] | None = None
     verdict: ChangeVerdict
-    flags: list[str] = []
+    flags_a: list[str] = []  # the cells' flags (`make bench`'s): the number may not be the server's limit
+    flags_b: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return f"{self.scenario} · {self.subject}"
 
 
 class RunChanges(BaseModel):
@@ -148,21 +153,13 @@ def paired_change_ci(
     return float(statistic(rounds_a, rounds_b)), low, high
 
 
-def cell_subject(key: CellKey) -> str:
-    server, target, scenario = key
-    return f"{scenario} · {server}" + (" (floor)" if target == "floor" else "")
-
-
-def flag_notes(a: Cell, b: Cell) -> list[str]:
-    return [f"A: {f}" for f in a.flags] + [f"B: {f}" for f in b.flags]
-
-
 def measured(
-    subject: str, metric: Metric, a: Sequence[float], b: Sequence[float], band: float, flags: list[str]
+    old: Cell, new: Cell, metric: Metric, a: Sequence[float], b: Sequence[float], band: float
 ) -> Row:
     change, low, high = change_ci(a, b)
     return Row(
-        subject=subject,
+        scenario=old.scenario,
+        subject=old.server + (" (floor)" if old.target == "floor" else ""),
         metric=metric,
         a=float(np.mean(a)),
         b=float(np.mean(b)),
@@ -170,7 +167,8 @@ def measured(
         change=change,
         ci95=(low, high),
         verdict=change_verdict(low, high, band, higher_is_better=metric != "p99"),
-        flags=flags,
+        flags_a=old.flags,
+        flags_b=new.flags,
     )
 
 
@@ -180,17 +178,19 @@ def cell_rows(a: Results, b: Results, band: float) -> list[Row]:
     theirs = {(c.server, c.target, c.scenario): c for c in b.cells}
     rows = []
     for key in [*ours, *(k for k in theirs if k not in ours)]:
-        subject = cell_subject(key)
+        server, target, scenario = key
         if key not in theirs or key not in ours:
-            rows.append(Row(subject=subject, verdict="only in A" if key in ours else "only in B"))
+            subject = server + (" (floor)" if target == "floor" else "")
+            rows.append(
+                Row(scenario=scenario, subject=subject, verdict="only in A" if key in ours else "only in B")
+            )
             continue
         old, new = ours[key], theirs[key]
-        flags = flag_notes(old, new)
         rows.append(
-            measured(subject, "req/s", [t.rps for t in old.trials], [t.rps for t in new.trials], band, flags)
+            measured(old, new, "req/s", [t.rps for t in old.trials], [t.rps for t in new.trials], band)
         )
         p99 = ([t.latency.p99_ms for t in old.trials], [t.latency.p99_ms for t in new.trials])
-        rows.append(measured(subject, "p99", *p99, band, flags))
+        rows.append(measured(old, new, "p99", *p99, band))
     return rows
 
 
@@ -208,14 +208,16 @@ def comparison_rows(a: Results, b: Results, band: float) -> list[Row]:
     theirs = {(c.scenario, c.fastapi_server, c.flask_server): c for c in b.comparisons}
     rows = []
     for key in [*ours, *(k for k in theirs if k not in ours)]:
-        subject = f"{key[0]} · {key[1]} ÷ {key[2]}"
+        subject = f"{key[1]} ÷ {key[2]}"
         if key not in theirs or key not in ours:
-            rows.append(Row(subject=subject, verdict="only in A" if key in ours else "only in B"))
+            verdict: ChangeVerdict = "only in A" if key in ours else "only in B"
+            rows.append(Row(scenario=key[0], subject=subject, verdict=verdict))
             continue
         old, new = paired_rps(a, *key), paired_rps(b, *key)
         change, low, high = paired_change_ci(old, new)
         rows.append(
             Row(
+                scenario=key[0],
                 subject=subject,
                 metric="FastAPI÷Flask",
                 a=ours[key].ratio,
@@ -224,7 +226,8 @@ def comparison_rows(a: Results, b: Results, band: float) -> list[Row]:
                 change=change,
                 ci95=(low, high),
                 verdict=change_verdict(low, high, band, higher_is_better=True),
-                flags=[f"A: {f}" for f in ours[key].flags] + [f"B: {f}" for f in theirs[key].flags],
+                flags_a=ours[key].flags,
+                flags_b=theirs[key].flags,
             )
         )
     return rows

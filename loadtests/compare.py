@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     for row in worse:
         texts = view.cells(row)
         console.print(
-            f"REGRESSION beyond {limit}: {row.subject}, {row.metric}: B ÷ A {texts[5]}, 95 % CI {texts[6]}",
+            f"REGRESSION beyond {limit}: {row.name}, {row.metric}: B ÷ A {texts[6]}, 95 % CI {texts[7]}",
             markup=False,
             highlight=False,
         )

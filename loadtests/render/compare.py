@@ -4,6 +4,7 @@ compare.html with a forest plot of every change and its 95 % interval."""
 from __future__ import annotations
 
 import html
+from collections import Counter
 
 import matplotlib.pyplot as plt
 from rich.console import Console
@@ -12,8 +13,20 @@ from rich.table import Table
 from loadtests.changes import Row, RunChanges
 from loadtests.render.charts import png
 from loadtests.render.html import STYLE, table
+from loadtests.render.text import FLAG_LETTERS
 
-COLUMNS = ("cell / comparison", "metric", "A", "B", "trials A/B", "B ÷ A", "95 % CI", "verdict", "flags")
+COLUMNS = (
+    "scenario",
+    "server(s)",
+    "metric",
+    "A",
+    "B",
+    "trials A/B",
+    "B ÷ A",
+    "95 % CI",
+    "verdict",
+    "flags A/B",
+)
 VERDICT_COLORS = {
     "faster": "#1f77b4",
     "slower": "#d62728",
@@ -21,6 +34,10 @@ VERDICT_COLORS = {
     "inconclusive": "#999999",
 }
 CONSOLE_STYLES = {"faster": "bold", "slower": "bold red", "inconclusive": "dim"}
+FLAGGED = (
+    "* a cell of the row is flagged by make bench (its number may not be the server's own limit): "
+    + ", ".join(f"{letter} {flag}" for flag, letter in FLAG_LETTERS.items())
+)
 
 
 def value_text(row: Row, value: float | None) -> str:
@@ -33,31 +50,26 @@ def value_text(row: Row, value: float | None) -> str:
     return f"{value:.2f}"
 
 
+def flag_text(row: Row) -> str:
+    a, b = ("".join(FLAG_LETTERS[f] for f in flags) or "–" for flags in (row.flags_a, row.flags_b))
+    return "" if a == b == "–" else f"{a}/{b}"
+
+
 def cells(row: Row) -> list[str]:
     """A row's texts, in the order of COLUMNS."""
     if row.change is None or row.ci95 is None or row.trials is None:
-        return [
-            row.subject,
-            "–",
-            value_text(row, row.a),
-            value_text(row, row.b),
-            "–",
-            "–",
-            "–",
-            row.verdict,
-            "",
-        ]
-    percent = 100 * (row.change - 1)
+        return [row.scenario, row.subject, "–", "–", "–", "–", "–", "–", row.verdict, ""]
     return [
+        row.scenario,
         row.subject,
         row.metric or "",
         value_text(row, row.a),
         value_text(row, row.b),
         f"{row.trials[0]}/{row.trials[1]}",
-        f"{row.change:.3f} ({percent:+.1f} %)",
+        f"{row.change:.3f} ({100 * (row.change - 1):+.1f} %)",
         f"{row.ci95[0]:.3f}–{row.ci95[1]:.3f}",
-        row.verdict,
-        ", ".join(row.flags),
+        row.verdict + (" *" if row.flags_a or row.flags_b else ""),
+        flag_text(row),
     ]
 
 
@@ -71,6 +83,12 @@ def header(changes: RunChanges) -> list[str]:
         f"interval within ±{100 * changes.band:.0f} %. req/s and FastAPI÷Flask: above 1 is faster; "
         "p99: below 1 is faster.",
     ]
+    counts = Counter(r.verdict for r in changes.rows)
+    lines.append(
+        "Verdicts: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f" ({len(changes.rows)} rows)."
+    )
+    if any(r.flags_a or r.flags_b for r in changes.rows):
+        lines.append(FLAGGED)
     if changes.mismatches:
         lines.append(
             "COMPARED DESPITE A DIFFERENT SETUP (--allow-mismatch): "
@@ -84,7 +102,7 @@ def show(changes: RunChanges, console: Console) -> None:
         console.print(line, highlight=False, markup=False)
     grid = Table(title="Run B against run A")
     for column in COLUMNS:
-        grid.add_column(column, justify="right" if column in {"A", "B", "B ÷ A"} else "left")
+        grid.add_column(column, justify="right" if column in {"A", "B", "B ÷ A"} else "left", overflow="fold")
     for row in changes.rows:
         grid.add_row(*cells(row), style=CONSOLE_STYLES.get(row.verdict, ""))
     console.print(grid)
@@ -93,7 +111,7 @@ def show(changes: RunChanges, console: Console) -> None:
 def markdown(changes: RunChanges) -> str:
     lines = [f"# Run B against run A ({changes.profile_name})", ""]
     lines += [f"- {line}" for line in header(changes)]
-    lines += ["", "| " + " | ".join(COLUMNS) + " |", "|---|---|---:|---:|---|---:|---|---|---|"]
+    lines += ["", "| " + " | ".join(COLUMNS) + " |", "|---|---|---|---:|---:|---|---:|---|---|---|"]
     lines += ["| " + " | ".join(cells(row)) + " |" for row in changes.rows]
     return "\n".join(lines) + "\n"
 
@@ -111,7 +129,7 @@ def forest(changes: RunChanges) -> str:
         axis.plot(ci95, [y, y], color=color, linewidth=2.2)
         axis.plot([change], [y], "o", color=color, markersize=5)
     axis.set_yticks(range(len(rows)))
-    axis.set_yticklabels([f"{r.subject} — {r.metric}" for r, _, _ in rows], fontsize=8)
+    axis.set_yticklabels([f"{r.name} — {r.metric}" for r, _, _ in rows], fontsize=8)
     axis.set_ylim(-0.7, len(rows) - 0.3)
     axis.set_xlabel(
         "B ÷ A (mean over trials), 95 % bootstrap CI. req/s, FastAPI÷Flask: right is faster; p99: left is "
@@ -123,14 +141,26 @@ def forest(changes: RunChanges) -> str:
     return png(figure)
 
 
+EXTRA_STYLE = """
+td, th { white-space: nowrap; } td:nth-child(2) { white-space: normal; }
+td:nth-child(2), td:nth-child(3), td:nth-child(9), th:nth-child(-n+3), th:nth-child(9) { text-align: left; }
+"""
+
+
 def report(changes: RunChanges) -> str:
     esc = html.escape
     items = "".join(f"<li>{esc(line)}</li>" for line in header(changes))
-    rows = [[esc(text) for text in cells(row)] for row in changes.rows]
+    rows = []
+    for row in changes.rows:
+        texts = [esc(text) for text in cells(row)]
+        color = VERDICT_COLORS.get(row.verdict, "#222")
+        texts[8] = f'<b style="color: {color}">{texts[8]}</b>'
+        rows.append(texts)
     plotted = any(r.ci95 is not None for r in changes.rows)
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Run B against run A</title>'
-        f"<style>{STYLE}</style></head><body><h1>Run B against run A ({esc(changes.profile_name)})</h1>"
+        f"<style>{STYLE}{EXTRA_STYLE}</style></head><body>"
+        f"<h1>Run B against run A ({esc(changes.profile_name)})</h1>"
         f'<ul class="note">{items}</ul>'
         + (forest(changes) if plotted else "<p>No cell or comparison is in both runs.</p>")
         + table(list(COLUMNS), rows)

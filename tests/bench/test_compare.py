@@ -39,7 +39,7 @@ def run(rps: list[float], p99: list[float] | None = None, scenario: str = "produ
 
 
 def rows_of(a: Results, b: Results) -> dict[tuple[str, str | None], tuple[str, tuple[float, float] | None]]:
-    return {(r.subject, r.metric): (r.verdict, r.ci95) for r in changes(a, b, "A", "B").rows}
+    return {(r.name, r.metric): (r.verdict, r.ci95) for r in changes(a, b, "A", "B").rows}
 
 
 def test_a_clear_gain_is_faster_and_its_interval_holds_the_true_ratio() -> None:
@@ -154,7 +154,7 @@ def test_compare_prints_the_table_and_writes_both_files(tmp_path: Path) -> None:
 
     assert status == compare.OK
     assert "faster" in printed and f"Wrote {b / 'compare.md'}" in printed
-    assert "| product_by_id · flask-granian-wsgi | req/s | 1000 | 1200 | 5/5 | 1.200 (+20.0 %) |" in (
+    assert "| product_by_id | flask-granian-wsgi | req/s | 1000 | 1200 | 5/5 | 1.200 (+20.0 %) |" in (
         (b / "compare.md").read_text()
     )
     page = (b / "compare.html").read_text()
