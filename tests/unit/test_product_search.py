@@ -1,0 +1,243 @@
+"""The product list's indexed paths (core/services/products.py, README: Scale) give exactly the
+rows of the plain scan they replace, and on a large catalogue no list shape reads the whole
+products table, on SQLite and on PostgreSQL.
+
+The plan test seeds 50,000 products and reads query plans (EXPLAIN QUERY PLAN / EXPLAIN), not
+timings: `make scale` measures the times."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, select, text
+
+from core.db import Database
+from core.models import Product
+from core.schemas import ProductQuery
+from core.services import products as service
+from devtools.databases import fresh_database, postgres_unavailable_reason
+from loadtests.seed import SeedSpec, seed
+
+KINDS = ["sqlite", "postgresql"]
+
+NAMES = [
+    "Kettle",
+    "KETTLE steel",
+    "red kettle 7",
+    "ketle",
+    "50% off mug",
+    "500 mugs",
+    "under_score",
+    "underXscore",
+    'a "quoted" lamp',
+    "Émile lamp",
+    "émile lamp",
+    "STRASSE",
+    "straße",
+    "ab",
+    "x",
+    "tab\there",
+    "lamp 5000",
+    "lamp 50001",
+]
+QUERIES = [
+    "kettle",
+    "KeTtLe",
+    "ket",
+    "ke",
+    "k",
+    "50%",
+    "0%",
+    "%",
+    "_",
+    "r_s",
+    "under_",
+    '"quoted"',
+    "qu",
+    "Émile",
+]
+QUERIES += ["émile", "ÉMILE", "straße", "SSE", "b\th", "lamp 5000", "zebra", "ab", "a", "mp 5"]
+PRICES: list[dict[str, int]] = [{}, {"min_price_cents": 300}, {"max_price_cents": 500}]
+PRICES += [{"min_price_cents": 200, "max_price_cents": 900}, {"min_price_cents": 2000}]
+
+
+def require(kind: str) -> None:
+    if kind == "postgresql" and (reason := postgres_unavailable_reason()):
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(f"PostgreSQL product search test skipped: {reason}")
+
+
+@pytest.fixture(params=KINDS)
+def catalogue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Three copies of NAMES (ids interleaved), prices 100, 200, ... 5,400 cents."""
+    require(request.param)
+    with fresh_database(request.param, tmp_path, "search") as url:
+        db = Database(url)
+        rows = [{"name": name, "price_cents": 0} for _ in range(3) for name in NAMES]
+        for index, row in enumerate(rows):
+            row.update(price_cents=100 * (index + 1), description="", stock=1, version=1)
+        with db.write() as session:
+            session.execute(insert(Product), rows)
+        yield db
+        db.dispose()
+
+
+def plain_scan(db: Database, query: ProductQuery) -> list[int]:
+    """What the contract asks for, the way the service asked for it before the indexes."""
+    statement = select(Product.id).order_by(Product.id)
+    if query.q:
+        statement = statement.where(Product.name.icontains(query.q, autoescape=True))
+    if query.min_price_cents is not None:
+        statement = statement.where(Product.price_cents >= query.min_price_cents)
+    if query.max_price_cents is not None:
+        statement = statement.where(Product.price_cents <= query.max_price_cents)
+    with db.read() as session:
+        return list(session.scalars(statement))
+
+
+def listed(db: Database, query: ProductQuery) -> list[int]:
+    """Every page of the service's answer, following the cursors."""
+    ids: list[int] = []
+    cursor = None
+    while True:
+        page = service.list_products(query.model_copy(update={"cursor": cursor}), db=db)
+        ids += [product.id for product in page.items]
+        if (cursor := page.next_cursor) is None:
+            return ids
+
+
+@pytest.mark.parametrize("few_prices", [0, 10_000], ids=["broad-price-path", "narrow-price-path"])
+def test_every_path_gives_the_rows_of_the_plain_scan(
+    catalogue: Database, few_prices: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "FEW_PRICES", few_prices)
+    checked = 0
+    for q in QUERIES:
+        for prices in PRICES:
+            query = ProductQuery(q=q, limit=2, **prices)
+            expected = plain_scan(catalogue, query)
+            assert listed(catalogue, query) == expected, (q, prices)
+            checked += bool(expected)
+    assert checked > 40  # most combinations match something, so equality is not vacuous
+
+
+def test_the_name_search_follows_inserts_renames_and_deletes(catalogue: Database) -> None:
+    """SQLite's FTS5 table is kept by triggers; PostgreSQL's index by the database itself."""
+    with catalogue.write() as session:
+        first, second = session.scalars(select(Product).order_by(Product.id).limit(2))
+        first.name = "zebra crossing"
+        session.delete(second)
+        session.add(Product(name="another ZEBRA", description="", price_cents=1, stock=1, version=1))
+    for q in ("zebra", "kettle", "KETTLE steel"):
+        query = ProductQuery(q=q, limit=3)
+        assert listed(catalogue, query) == plain_scan(catalogue, query), q
+    assert len(listed(catalogue, ProductQuery(q="zebra"))) == 2
+
+
+# --- plans on a large catalogue ----------------------------------------------------------------
+
+LARGE = SeedSpec(users=20, products=50_000, orders=200)
+# (shape, query, what its plan must read products through). Names are "<adjective> <noun> <id>",
+# prices uniform in 100..49,999 cents (loadtests/seed.py).
+SHAPES: list[tuple[str, dict[str, Any], str]] = [
+    ("first page", {}, "id order"),
+    ("deep cursor", {"cursor": "45000"}, "id order"),
+    ("q common", {"q": "kettle"}, "name index"),
+    ("q no match", {"q": "zebra"}, "name index"),
+    ("q no match, deep cursor", {"q": "zebra", "cursor": "45000"}, "name index"),
+    ("q literal %", {"q": "50%"}, "name index"),
+    ("min_price narrow", {"min_price_cents": 49_900}, "price index"),
+    ("max_price narrow", {"max_price_cents": 150}, "price index"),
+    ("price range narrow", {"min_price_cents": 20_000, "max_price_cents": 20_100}, "price index"),
+    ("price no match", {"min_price_cents": 60_000}, "price index"),
+    ("q common + price narrow", {"q": "kettle", "min_price_cents": 49_900}, "price index"),
+    ("q no match + price broad", {"q": "zebra", "min_price_cents": 1000}, "name index"),
+    ("price broad", {"min_price_cents": 1000}, "id order"),
+]
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def large(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    require(request.param)
+    with fresh_database(request.param, tmp_path_factory.mktemp("plans"), "plans") as url:
+        db = Database(url)
+        seed(db, LARGE, "not-a-real-hash")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+        yield db
+        db.dispose()
+
+
+def statements(db: Database, query: ProductQuery) -> list[tuple[str, Any]]:
+    """The SQL the service sends for `query`, with its parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        service.list_products(query, db=db)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return [(sql, parameters) for sql, parameters in sent if sql.lstrip().upper().startswith("SELECT")]
+
+
+def plan(db: Database, sql: str, parameters: Any) -> str:
+    prefix = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN "
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql(prefix + sql, parameters).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+# How each kind of access shows in a plan. On SQLite a read in id order is `SCAN products` (from
+# the first row) or `SEARCH ... (rowid>?)` (after a cursor), without a sort: it stops at the page,
+# which is what an unfiltered list or a broad filter needs; every other shape must not scan.
+# PostgreSQL chooses by cost between its indexes and a read in id order that stops at the page; a
+# shape whose whole answer is smaller than a page (read from the start) must use its index, since
+# any read in id order would then go through every product.
+ACCESS = {
+    "sqlite": {
+        "id order": "products",
+        "name index": "SCAN products_name_fts VIRTUAL TABLE INDEX",
+        "price index": "INDEX ix_products_price_cents_id (price_cents",
+    },
+    "postgresql": {
+        "id order": "products_pkey",
+        "name index": "Bitmap Index Scan on ix_products_name_trgm",
+        "price index": "ix_products_price_cents_id",
+    },
+}
+
+
+@pytest.mark.parametrize(("shape", "params", "access"), SHAPES, ids=[shape for shape, _, _ in SHAPES])
+def test_no_list_shape_reads_all_products(
+    large: Database, shape: str, params: dict[str, Any], access: str
+) -> None:
+    query = ProductQuery(**params)
+    sent = statements(large, query)
+    page_plan = plan(large, *sent[-1])
+    probes = [plan(large, sql, parameters) for sql, parameters in sent[:-1]]
+    if large.dialect == "sqlite":
+        assert ACCESS["sqlite"][access] in page_plan, f"{shape}:\n{page_plan}"
+        lines = page_plan.splitlines()
+        if access == "id order":
+            assert lines in (["SCAN products"], ["SEARCH products USING INTEGER PRIMARY KEY (rowid>?)"]), (
+                shape
+            )
+        else:
+            assert "SCAN products" not in lines, f"{shape}:\n{page_plan}"
+        # The price probe counts at most FEW_PRICES + 1 entries of the covering index.
+        assert all("COVERING INDEX ix_products_price_cents_id" in probe for probe in probes), probes
+        return
+    assert "Seq Scan on products" not in page_plan, f"{shape}:\n{page_plan}"
+    short = service.list_products(query, db=large).next_cursor is None
+    if short and query.cursor is None:
+        assert ACCESS["postgresql"][access] in page_plan, f"{shape}:\n{page_plan}"
+    if access == "price index":  # a narrow probe reads the index (a broad one stops at FEW_PRICES)
+        assert all("ix_products_price_cents_id" in probe for probe in probes), probes
