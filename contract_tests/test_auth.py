@@ -283,6 +283,35 @@ def test_expired_token_is_401(client: httpx.Client, target: Target, customer: Ac
     assert_unauthorized(me(client, forge(target, customer, claims={"iat": now - 1000, "exp": now - 60})))
 
 
+@pytest.mark.parametrize(
+    ("claims", "status"),
+    [
+        ({"iat": -900, "exp": -15}, 401),  # expired 15 s ago: beyond the 10 s of allowed skew
+        ({"iat": -900, "exp": -5}, 200),  # expired 5 s ago: within it
+        ({"iat": 15, "exp": 900}, 401),
+        ({"iat": 5, "exp": 900}, 200),
+        ({"nbf": 15}, 401),
+        ({"nbf": 5}, 200),
+    ],
+    ids=["exp-15s", "exp-5s", "iat+15s", "iat+5s", "nbf+15s", "nbf+5s"],
+)
+def test_clock_skew_of_up_to_10_seconds_is_allowed(
+    client: httpx.Client, target: Target, customer: Account, claims: dict[str, int], status: int
+) -> None:
+    """Contract §2: verification allows at most 10 s of clock skew, and this contract suite reads
+    that as exactly 10 s (PyJWT's leeway): 5 s either side is accepted, 15 s is not. The request
+    follows the token within a second, well inside the 5 s margin either way."""
+    now = int(time.time())
+    response = me(
+        client, forge(target, customer, claims={name: now + offset for name, offset in claims.items()})
+    )
+    if status == 200:
+        assert response.status_code == 200, response.text
+        assert response.json() == customer.user
+    else:
+        assert_unauthorized(response)
+
+
 def test_token_issued_in_the_future_is_401(client: httpx.Client, target: Target, customer: Account) -> None:
     now = int(time.time())
     assert_unauthorized(me(client, forge(target, customer, claims={"iat": now + 600, "exp": now + 1500})))

@@ -59,6 +59,49 @@ def test_every_response_gets_a_fresh_request_id_when_none_is_sent(client: httpx.
     assert len(set(ids)) == len(ids)
 
 
+def answers_without_a_body(
+    client: httpx.Client, target: Target, admin: Account, headers: dict[str, str]
+) -> list[httpx.Response]:
+    """A 204, 304, 401, 413 and 415: answers that a front end builds in other code paths than a
+    route's JSON (no body, or before routing finished)."""
+    product = new_product(client, admin)
+    path = f"/v1/products/{product['id']}"
+    huge = b"x" * (target.max_body_bytes + 1)
+    return [
+        client.delete(path, headers={**admin.headers, **headers}),
+        client.get(
+            f"/v1/products/{new_product(client, admin)['id']}", headers={"If-None-Match": "*", **headers}
+        ),
+        client.get("/v1/users/me", headers=headers),
+        client.post("/v1/products", content=huge, headers={**JSON, **CLOSE, **headers}),
+        client.post("/v1/products", content=b"{}", headers={"Content-Type": "text/plain", **headers}),
+    ]
+
+
+def test_request_id_is_echoed_on_answers_without_a_body(
+    client: httpx.Client, target: Target, admin: Account
+) -> None:
+    responses = answers_without_a_body(client, target, admin, {"X-Request-ID": "echo-me.1"})
+    assert [response.status_code for response in responses] == [204, 304, 401, 413, 415]
+    for response in responses:
+        assert response.headers.get("X-Request-ID") == "echo-me.1", response
+
+
+def test_request_id_is_generated_on_answers_without_a_body(
+    client: httpx.Client, target: Target, admin: Account
+) -> None:
+    responses = answers_without_a_body(client, target, admin, {})
+    assert [response.status_code for response in responses] == [204, 304, 401, 413, 415]
+    for response in responses:
+        assert GENERATED_REQUEST_ID.match(response.headers.get("X-Request-ID", "")), response.headers
+
+
+def test_generated_request_ids_are_well_formed_and_unique(client: httpx.Client) -> None:
+    ids = [client.get("/health").headers["X-Request-ID"] for _ in range(200)]
+    assert all(GENERATED_REQUEST_ID.match(generated) for generated in ids), ids
+    assert len(set(ids)) == 200
+
+
 def test_every_response_has_nosniff(
     client: httpx.Client, target: Target, admin: Account, customer: Account
 ) -> None:
