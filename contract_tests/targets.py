@@ -90,11 +90,15 @@ class Targets:
             pytest.skip(f"PostgreSQL tests skipped: {reason}")
         workdir = self._tmp.mktemp(name)
         env = server_env(self._stack.enter_context(fresh_database(database, workdir, name)))
-        if config.getoption("mode") == "live":
-            base_url, _ = start_live(self._stack, name, env, workdir)
-        else:
-            base_url = _start_in_process(self._stack, name, env)
+        base_url = start_server(config.getoption("mode"), self._stack, name, env, workdir)
         return Target(name, base_url, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, OLD_JWT_SECRET)
+
+
+def start_server(mode: str, stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> str:
+    """`name` served as the suite's --mode says (stopped when `stack` closes); its base URL."""
+    if mode == "live":
+        return start_live(stack, name, env, workdir)[0]
+    return _start_in_process(stack, name, env)
 
 
 def start_live(stack: ExitStack, name: str, env: dict[str, str], workdir: Path) -> tuple[str, ServerProcess]:
