@@ -35,7 +35,8 @@ def summary(results: Results) -> str:
         f"profile `{results.profile_name}`)",
         "",
         f"{m.cpu_model}, {m.logical_cpus} CPUs; servers pinned to CPUs {m.topology.server_cpus}, Locust to "
-        f"{m.topology.generator_cpus}; Python {m.python}; {results.database}; {p.users} users; per cell "
+        f"{m.topology.generator_cpus}; Python {m.python}; {results.database} seeded with "
+        f"{results.seed.get('products', 0):,} products; {p.users} users; per cell "
         f"{p.trials} trials ({launches(p)}) of a {p.window_seconds:g} s window (after {p.settle_seconds:g} s "
         f"with every user running), interleaved across servers.",
         "",

@@ -61,6 +61,7 @@ QUERIES = [
     "Émile",
 ]
 QUERIES += ["émile", "ÉMILE", "straße", "SSE", "b\th", "lamp 5000", "zebra", "ab", "a", "mp 5"]
+QUERIES += ["lamp*", "OR lamp", "NEAR(", "(x)", "e m"]  # FTS5 query syntax is taken literally
 PRICES: list[dict[str, int]] = [{}, {"min_price_cents": 300}, {"max_price_cents": 500}]
 PRICES += [{"min_price_cents": 200, "max_price_cents": 900}, {"min_price_cents": 2000}]
 
