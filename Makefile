@@ -24,7 +24,7 @@ serve: install ## run Flask (:8001) and FastAPI (:8002) side by side; FLASK_PORT
 migrate: install ## apply migrations to DATABASE_URL (default sqlite:///var/shop.db)
 	APP_ENV=$${APP_ENV:-development} $(PY) -m alembic upgrade head
 
-test: install lint unit contract-inprocess contract fuzz-ci bench-smoke ## everything CI runs
+test: install lint unit contract-inprocess contract fuzz-ci bench-smoke resilience-smoke ## everything CI runs
 
 unit: install ## core services without HTTP
 	$(PYTEST) tests -q
@@ -65,7 +65,7 @@ clean: ## remove generated files (venv, databases, results)
 # --- benchmarks (loadtests/) ---------------------------------------------------------------
 BENCH := $(PY) -m loadtests.bench
 
-.PHONY: bench bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare
+.PHONY: bench bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare resilience resilience-smoke soak
 
 bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full: more servers, longer), write results/<ts>/
 	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
@@ -90,6 +90,15 @@ compare: install ## run B against run A: make compare A=results/<t1> B=results/<
 
 capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
 	$(PY) -m loadtests.capacity $(ARGS)
+
+resilience: install ## each server under faults: SIGTERM, database outage, pool exhaustion, overload, slow clients; write results/<ts>/resilience.*
+	$(PY) -m loadtests.resilience --profile $(or $(PROFILE),quick) $(ARGS)
+
+soak: install ## k6 at 70 % of capacity for 10 min per server (--servers to pick): errors, memory growth, p99 drift; results/<ts>/soak.*
+	$(PY) -m loadtests.resilience --soak --profile $(or $(PROFILE),quick) $(ARGS)
+
+resilience-smoke: install ## ~2 min: graceful shutdown, outage and pool 503s on one server each (~55 s), a 60 s soak of a pair
+	$(PY) -m pytest -p no:cacheprovider loadtests/test_resilience_short.py -q
 
 .PHONY: scale
 scale: install ## list queries on 10,000 vs 1,000,000 products, SQLite and PostgreSQL: medians, ratio, PASS/FAIL at 1.5x

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -63,6 +64,53 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def open_context(
+    stack: ExitStack,
+    runner: Runner,
+    faults_run: set[str],
+    slo_p99_ms: float,
+    capacity_rps: float | None = None,
+) -> tuple[faults.Context, str | None]:
+    """Seeded databases (and the private cluster, if a fault needs it), closed with `stack`;
+    also why PostgreSQL faults cannot run, if they cannot."""
+    plan, console = runner.plan, runner.console
+    # The harness's own clients run on the generator CPUs, away from the servers'.
+    stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
+    os.sched_setaffinity(0, plan.generator_cpus)
+    (plan.out / "logs").mkdir(parents=True, exist_ok=True)
+    console.print(f"Seeding a SQLite database {plan.seed} …")
+    ctx = faults.Context(
+        runner=runner,
+        fixture=seeded_fixture(plan.seed_spec, runner.settings),
+        console=console,
+        workdir=plan.out,
+        slo_p99_ms=slo_p99_ms,
+        sqlite=SeededDatabases("sqlite", plan.out / "databases", plan.seed_spec, None, stack),
+        capacity_rps=capacity_rps,
+    )
+    no_postgres = None
+    if POSTGRES_FAULTS & faults_run:
+        no_postgres = unavailable_reason()
+        if no_postgres is None:
+            console.print("Starting a private PostgreSQL cluster on 127.0.0.1 and seeding it …")
+            ctx.cluster = stack.enter_context(private_cluster(plan.out / "postgres"))
+            ctx.postgres = SeededDatabases(
+                "postgresql", plan.out / "databases", plan.seed_spec, ctx.cluster.admin_url, stack
+            )
+    return ctx, no_postgres
+
+
+def run_fault(
+    ctx: faults.Context, config: ServerConfig, fault: str, function: Callable[..., FaultResult] | None = None
+) -> FaultResult:
+    """One fault on its own freshly started server, its logs in <out>/<fault>/logs."""
+    out = ctx.workdir / fault
+    ctx.runner = Runner(ctx.runner.plan.model_copy(update={"out": out}), ctx.console)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    result = (function or FAULT_FUNCTIONS[fault])(ctx, config)
+    return result.model_copy(update={"load_average_1m": round(os.getloadavg()[0], 1)})
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     console = Console()
@@ -71,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := [f for f in chosen if f not in FAULTS]:
         raise SystemExit(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
     faults_run = ["soak"] if args.soak else chosen
+    soak = partial(faults.soak, seconds=args.soak_seconds, slice_seconds=args.slice_seconds, rate=args.rate)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     plan = make_plan(
         args.profile,
@@ -86,47 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.now(UTC)
     servers = []
     with ExitStack() as stack:
-        # The harness's own clients run on the generator CPUs, away from the servers'.
-        stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
-        os.sched_setaffinity(0, plan.generator_cpus)
-        (plan.out / "logs").mkdir(parents=True, exist_ok=True)
-        console.print(f"Seeding a SQLite database {plan.seed} …")
-        sqlite = SeededDatabases("sqlite", plan.out / "databases", plan.seed_spec, None, stack)
-        ctx = faults.Context(
-            runner=runner,
-            fixture=seeded_fixture(plan.seed_spec, runner.settings),
-            console=console,
-            workdir=plan.out,
-            slo_p99_ms=args.slo_p99_ms,
-            sqlite=sqlite,
-            capacity_rps=args.capacity_rps,
-        )
-        no_postgres = None
-        if POSTGRES_FAULTS & set(faults_run):
-            no_postgres = unavailable_reason()
-            if no_postgres is None:
-                console.print("Starting a private PostgreSQL cluster on 127.0.0.1 and seeding it …")
-                ctx.cluster = stack.enter_context(private_cluster(plan.out / "postgres"))
-                ctx.postgres = SeededDatabases(
-                    "postgresql", plan.out / "databases", plan.seed_spec, ctx.cluster.admin_url, stack
-                )
+        ctx, no_postgres = open_context(stack, runner, set(faults_run), args.slo_p99_ms, args.capacity_rps)
         for config in plan.servers:
             result = ServerResilience(server=config.name, label=config.label, front_end=config.front_end)
             for fault in faults_run:
                 console.rule(f"{config.name}: {fault}")
-                # Each fault's server logs in a folder of its own (the runner names logs by server).
-                ctx.runner = Runner(plan.model_copy(update={"out": plan.out / fault}), console)
-                (plan.out / fault / "logs").mkdir(parents=True, exist_ok=True)
                 if fault in POSTGRES_FAULTS and no_postgres:
                     result.errors[fault] = no_postgres
                     continue
                 try:
-                    if fault == "soak":
-                        outcome: FaultResult = faults.soak(
-                            ctx, config, args.soak_seconds, args.slice_seconds, args.rate
-                        )
-                    else:
-                        outcome = FAULT_FUNCTIONS[fault](ctx, config)
+                    outcome = run_fault(ctx, config, fault, soak if fault == "soak" else None)
                 except Exception as error:  # one fault's failure to run must not hide the others
                     result.errors[fault] = f"{type(error).__name__}: {error}"
                     console.print(f"[red]could not run[/]: {result.errors[fault]}")

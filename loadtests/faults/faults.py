@@ -662,11 +662,13 @@ def soak(
     rss_growth = 100 * (last.rss_mib - first.rss_mib) / first.rss_mib
     uss_growth = 100 * (last.uss_mib - first.uss_mib) / first.uss_mib
     errors = sum(s.failed + s.dropped for s in slices)
+    failed = sum(s.failed for s in slices)
     return Soak(
         passed=not errors
         and rss_growth < SOAK_GROWTH_LIMIT_PERCENT
         and uss_growth < SOAK_GROWTH_LIMIT_PERCENT,
-        cell=f"{errors} errors, RSS {rss_growth:+.1f} %, USS {uss_growth:+.1f} %, "
+        cell=f"{errors} errors ({failed} failed, {errors - failed} dropped), "
+        f"RSS {rss_growth:+.1f} %, USS {uss_growth:+.1f} %, "
         f"p99 {first.p99_ms:.1f} → {last.p99_ms:.1f} ms",
         bound=(
             f"{len(slices)} × {slice_seconds:g} s at {rate:.0f} req/s: 0 errors; RSS and USS of the server's "
@@ -677,6 +679,8 @@ def soak(
         slice_seconds=slice_seconds,
         slices=slices,
         errors=errors,
+        failed=failed,
+        dropped=errors - failed,
         rss_growth_percent=round(rss_growth, 2),
         uss_growth_percent=round(uss_growth, 2),
         p99_drift_ms=round(last.p99_ms - first.p99_ms, 2),

@@ -27,6 +27,9 @@ class FaultResult(BaseModel):
     cell: str = Field(description="the outcome in a few words, for the matrix")
     bound: str = Field(description="the pass criterion and its bound")
     notes: list[str] = []
+    load_average_1m: float | None = Field(
+        default=None, description="the machine's 1-minute load average as the fault ended (shared CPUs)"
+    )
 
 
 class Shutdown(FaultResult):
@@ -125,7 +128,9 @@ class Soak(FaultResult):
     rate_source: str
     slice_seconds: float
     slices: list[Minute]
-    errors: int
+    errors: int = Field(description="failed requests plus dropped arrivals")
+    failed: int = Field(description="requests k6 counted failed: no answer, or not 2xx/3xx")
+    dropped: int = Field(description="arrivals k6 had no free user for: the server fell behind by > 1 s")
     rss_growth_percent: float
     uss_growth_percent: float
     p99_drift_ms: float = Field(description="last slice's p99 minus the first's")
