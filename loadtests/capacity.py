@@ -143,11 +143,9 @@ def run(
         served = []
         for config in plan.servers:
             console.print(f"Starting {config.name} and verifying it …")
-            running = stack.enter_context(runner.serve(config, "implementation", databases))
-            runner.verify(running, fixture)
-            if running.refused:
-                raise SystemExit(f"REFUSED {config.name}: " + "; ".join(running.refused))
-            served.append(running)
+            if refused := runner.verify(config, "implementation", databases, fixture):
+                raise SystemExit(f"REFUSED {config.name}: " + "; ".join(refused))
+            served.append(stack.enter_context(runner.serve(config, "implementation", databases)))
         for scenario in profile.scenarios:
             script = k6.script(scenario, fixture, out / f"{scenario}.js")
             start = profile.start_rps[scenario]

@@ -116,12 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         running: list[Running] = []
         for config in plan.servers:
             for target in runner.targets():
-                served = stack.enter_context(runner.serve(config, target, databases))
-                runner.verify(served, fixture)
-                if served.refused:
-                    console.print(f"[red]REFUSED {config.name} {target}[/]: " + "; ".join(served.refused))
+                if refused := runner.verify(config, target, databases, fixture):
+                    console.print(f"[red]REFUSED {config.name} {target}[/]: " + "; ".join(refused))
                     return 2
-                running.append(served)
+                running.append(stack.enter_context(runner.serve(config, target, databases)))
         generator = stack.enter_context(
             Generator(plan.generator_cpus, 1, fixture_path, plan.out / "logs" / "locust.log")
         )

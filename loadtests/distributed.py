@@ -36,7 +36,7 @@ from loadtests.fixture import seeded_fixture
 from loadtests.plan import make_plan
 from loadtests.runner import Runner
 from loadtests.scenarios import USER_CLASSES
-from loadtests.verify import verify_implementation
+from loadtests.verify import VERIFY_ENV, verify_implementation
 
 WORKERS = 2
 AGREEMENT = 0.10
@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         # The matrix's command lines listen on 127.0.0.1; here, on the address the test hosts reach.
         argv = config.argv(plan.target(config.front_end, "implementation"), port)
         command = ["taskset", "-c", args.server_cpus, *(part.replace("127.0.0.1", address) for part in argv)]
-        server = ServerProcess(command, config.environment(database_url), out / "logs" / "server.log")
+        # Verified and measured in one start, so with the SQL count header on in both modes.
+        env = config.environment(database_url) | VERIFY_ENV
+        server = ServerProcess(command, env, out / "logs" / "server.log")
         stack.callback(server.stop)
         base_url = f"http://{address}:{port}"
         server.wait_healthy(base_url, timeout=60)

@@ -88,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         fixture = seeded_fixture(plan.seed_spec, runner.settings)
         script = wrk.script(args.scenario, fixture, plan.out / f"{args.scenario}.lua")
+        for config in plan.servers:
+            if refused := runner.verify(config, "implementation", databases, fixture):
+                console.print(f"[red]REFUSED {config.name}[/]: " + "; ".join(refused))
+                return 2
         for round_ in range(args.rounds):
             for config in plan.servers:
                 variants = list(VARIANTS)
@@ -95,11 +99,6 @@ def main(argv: list[str] | None = None) -> int:
                 for variant in variants:
                     cell = next(c for c in cells if c.server == config.name and c.variant == variant)
                     with runner.serve(config, "implementation", databases, env=VARIANTS[variant]) as served:
-                        if round_ == 0:
-                            runner.verify(served, fixture)
-                            if served.refused:
-                                console.print(f"[red]REFUSED {config.name} {variant}[/]: {served.refused}")
-                                return 2
                         result = wrk.run(
                             served.endpoint.base_url,
                             script,

@@ -82,9 +82,11 @@ class Runner:
         target: Target,
         databases: SeededDatabases,
         env: dict[str, str] | None = None,
+        role: str = "",
     ) -> Iterator[Running]:
-        """`env`: settings to change for this start (the resilience faults' small pools)."""
-        label = f"{config.name}-{target}".replace("-", "_")
+        """`env`: settings to change for this start (the resilience faults' small pools);
+        `role`: names this start's log apart (the verification start's)."""
+        label = f"{config.name}-{target}{role}".replace("-", "_")
         with databases.copy(label) as database_url:
             port = free_port()
             command = config.argv(self.plan.target(config.front_end, target), port)
@@ -105,14 +107,19 @@ class Runner:
             finally:
                 server.stop()
 
-    def verify(self, running: Running, fixture: Fixture) -> None:
-        with httpx.Client(base_url=running.endpoint.base_url, timeout=30) as client:
-            if running.target == "implementation":
-                running.refused = verify.verify_implementation(
-                    client, fixture, running.database_url, self.settings
-                )
-            else:
-                running.refused = verify.verify_floor(client, running.database_url)
+    def verify(
+        self, config: ServerConfig, target: Target, databases: SeededDatabases, fixture: Fixture
+    ) -> list[str]:
+        """What is wrong with `config` (empty: it passes the gate), from a start of its own: on
+        its own database copy (the checks write) and with verify.VERIFY_ENV (the SQL count
+        header), which the measured starts go without."""
+        with (
+            self.serve(config, target, databases, env=verify.VERIFY_ENV, role="-verify") as running,
+            httpx.Client(base_url=running.endpoint.base_url, timeout=30) as client,
+        ):
+            if target == "implementation":
+                return verify.verify_implementation(client, fixture, running.database_url, self.settings)
+            return verify.verify_floor(client, running.database_url)
 
     def launch(
         self, stack: ExitStack, databases: SeededDatabases, fixture: Fixture, *, check: bool
@@ -125,9 +132,9 @@ class Runner:
                 self.console.print(
                     f"Starting {config.name} ({target}){' and verifying it' if check else ''} …"
                 )
+                refused = self.verify(config, target, databases, fixture) if check else []
                 running = stack.enter_context(self.serve(config, target, databases))
-                if check:
-                    self.verify(running, fixture)
+                running.refused = refused
                 servers[(config.name, target)] = running
         return servers
 

@@ -11,10 +11,14 @@ before the real app sees them (path, query string, headers) or responses after i
     expired_token        an expired token is re-issued into a valid one
     wrong_password_body  the 401 of POST /v1/auth/token loses its `message`
     conditional_get      `If-None-Match` is dropped
+    product_cache        GET /v1/products/{id} answers from memory after the first read: the same
+                         answers with less SQL (the "sql statements" check)
     floor_product_ids    the floor's GET /products/{id} answers product id+1 for ids > 1
 
-The benchmark serves them by name: `BENCH_SABOTAGE=<variant>` and the factory
-`loadtests.sabotage:flask_app` (or fastapi_app, flask_floor_app, fastapi_floor_app).
+The variants of the API sit inside its request middleware, as code of the app would, so the
+middleware counts the SQL the variant lets through. The benchmark serves them by name:
+`BENCH_SABOTAGE=<variant>` and the factory `loadtests.sabotage:flask_app` (or fastapi_app,
+flask_floor_app, fastapi_floor_app).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 import jwt
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.auth import ALGORITHM, Tokens
@@ -59,6 +64,8 @@ class Sabotage:
     request: Callable[[Request], None] = lambda request: None
     # (path, status, body) -> the body to send instead, or None to keep it
     response: Callable[[str, int, bytes], bytes | None] | None = None
+    # Which requests are answered from memory after their first answer
+    replay: Callable[[Request], bool] | None = None
 
 
 def _next_product(prefix: str) -> Callable[[Request], None]:
@@ -120,6 +127,12 @@ def _drop_login_message(path: str, status: int, body: bytes) -> bytes | None:
     return json.dumps({key: value for key, value in json.loads(body).items() if key != "message"}).encode()
 
 
+def _product_read(request: Request) -> bool:
+    return (
+        re.fullmatch(r"/v1/products/\d+", request.path) is not None and "if-none-match" not in request.headers
+    )
+
+
 # Each variant, built from the settings the server runs with (the token variants sign with them).
 IMPLEMENTATION: dict[str, Callable[[Settings], Sabotage]] = {
     "product_ids": lambda _: Sabotage(_next_product("/v1/products")),
@@ -130,6 +143,7 @@ IMPLEMENTATION: dict[str, Callable[[Settings], Sabotage]] = {
     "expired_token": lambda settings: Sabotage(_reissue(settings, jwt.ExpiredSignatureError)),
     "wrong_password_body": lambda _: Sabotage(response=_drop_login_message),
     "conditional_get": lambda _: Sabotage(_drop_header("if-none-match")),
+    "product_cache": lambda _: Sabotage(replay=_product_read),
 }
 FLOOR: dict[str, Sabotage] = {"floor_product_ids": Sabotage(_next_product("/products"))}
 VARIANTS: dict[str, tuple[str, ...]] = {"implementation": tuple(IMPLEMENTATION), "floor": tuple(FLOOR)}
@@ -148,17 +162,20 @@ def _pick(variant: str | None, target: str) -> str:
 def flask_app(variant: str | None = None, settings: Settings | None = None) -> WSGIApplication:
     """The Flask API broken by `variant` (default: $BENCH_SABOTAGE)."""
     settings = settings or get_settings()
-    return SabotagedWsgi(
-        create_flask_app(settings), IMPLEMENTATION[_pick(variant, "implementation")](settings)
-    )
+    app = create_flask_app(settings)
+    middleware: Any = app.wsgi_app  # flask_impl/middleware.py, around Flask's own wsgi_app
+    middleware.app = SabotagedWsgi(middleware.app, IMPLEMENTATION[_pick(variant, "implementation")](settings))
+    return app
 
 
 def fastapi_app(variant: str | None = None, settings: Settings | None = None) -> ASGIApp:
     """The FastAPI API broken by `variant` (default: $BENCH_SABOTAGE)."""
     settings = settings or get_settings()
-    return SabotagedAsgi(
-        create_fastapi_app(settings), IMPLEMENTATION[_pick(variant, "implementation")](settings)
-    )
+    app = create_fastapi_app(settings)
+    # The last middleware added is the innermost: inside fastapi_impl/middleware.py.
+    sabotage = IMPLEMENTATION[_pick(variant, "implementation")](settings)
+    app.user_middleware.append(Middleware(SabotagedAsgi, sabotage=sabotage))
+    return app
 
 
 def flask_floor_app(variant: str | None = None) -> WSGIApplication:
@@ -177,6 +194,7 @@ def fastapi_floor_app(variant: str | None = None) -> ASGIApp:
 class SabotagedWsgi:
     def __init__(self, app: WSGIApplication, sabotage: Sabotage) -> None:
         self.app, self.sabotage = app, sabotage
+        self.replies: dict[str, tuple[str, list[tuple[str, str]], bytes]] = {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         headers = {
@@ -191,9 +209,32 @@ class SabotagedWsgi:
         environ |= {
             f"HTTP_{name.upper().replace('-', '_')}": value for name, value in request.headers.items()
         }
+        if self.sabotage.replay is not None and self.sabotage.replay(request):
+            key = f"{request.path}?{request.query}"
+            if key not in self.replies:
+                self.replies[key] = self._answer(environ)
+            status, reply_headers, body = self.replies[key]
+            start_response(status, reply_headers)
+            return [body]
         if self.sabotage.response is None:
             return self.app(environ, start_response)
         return self._rewritten(environ, start_response, self.sabotage.response)
+
+    def _answer(self, environ: WSGIEnvironment) -> tuple[str, list[tuple[str, str]], bytes]:
+        started: list[Any] = []
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            started[:] = [status, headers]
+            return lambda data: None
+
+        chunks = self.app(environ, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        return started[0], started[1], body
 
     def _rewritten(
         self,
@@ -228,6 +269,7 @@ class SabotagedWsgi:
 class SabotagedAsgi:
     def __init__(self, app: ASGIApp, sabotage: Sabotage) -> None:
         self.app, self.sabotage = app, sabotage
+        self.replies: dict[str, list[Message]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -247,6 +289,19 @@ class SabotagedAsgi:
                 (name.encode("latin-1"), value.encode("latin-1")) for name, value in request.headers.items()
             ],
         }
+        if self.sabotage.replay is not None and self.sabotage.replay(request):
+            key = f"{request.path}?{request.query}"
+            if key not in self.replies:
+                messages: list[Message] = []
+
+                async def keep(message: Message) -> None:
+                    messages.append(dict(message))
+
+                await self.app(scope, receive, keep)
+                self.replies[key] = messages
+            for message in self.replies[key]:
+                await send(dict(message))  # a copy: the middleware outside adds its headers to it
+            return
         rewrite = self.sabotage.response
         if rewrite is None:
             await self.app(scope, receive, send)

@@ -3,7 +3,9 @@
 A benchmark of a wrong implementation is worthless (TechEmpower refuses such entries too), so a
 server that fails any check gets no numbers. The checks make the requests the scenarios make and
 compare the answers with the rows of the server's own database, filtered here in Python: the
-expectation shares no code with the services. loadtests/sabotage.py breaks each check on purpose.
+expectation shares no code with the services. The last check counts the SQL each operation
+issues (the server runs with VERIFY_ENV), so no server is faster by doing less work.
+loadtests/sabotage.py breaks each check on purpose.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from urllib.parse import urlencode
 
 import httpx
 import jwt
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
+from contract_tests.sql_statements import STATEMENTS
 from core.auth import ALGORITHM, key_id
 from core.db import Database
 from core.models import Product
 from core.pagination import decode_cursor
 from core.settings import Settings
+from core.sqlcount import SQL_STATEMENTS_HEADER
 from loadtests.expect import Expect, json_object, page_ids, product_mismatch, short
 from loadtests.fixture import Fixture
 
@@ -38,6 +42,8 @@ RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\
 FORGING_SECRET = "not-the-server-secret-but-just-as-long-0123456789"
 # Far beyond core.auth.CLOCK_SKEW_SECONDS: only a server that ignores `exp` accepts it.
 EXPIRED_AGO = timedelta(hours=1)
+# What a server under verification runs with, besides its benchmark settings.
+VERIFY_ENV = {"SQL_COUNT_HEADER": "true"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Target:
 class Implementation(Target):
     fixture: Fixture
     settings: Settings
+    database: str  # sqlite or postgresql: their SQL statements differ
 
     def me(self, token: str | None) -> httpx.Response:
         return self.client.get("/v1/users/me", headers={"Authorization": f"Bearer {token}"})
@@ -68,7 +75,10 @@ def verify_implementation(
     client: httpx.Client, fixture: Fixture, database_url: str, settings: Settings
 ) -> list[str]:
     """What is wrong with the API server behind `client` (empty when it passes)."""
-    return _run(Implementation(client, _catalogue(database_url), fixture, settings), IMPLEMENTATION_CHECKS)
+    database = make_url(database_url).get_backend_name()
+    return _run(
+        Implementation(client, _catalogue(database_url), fixture, settings, database), IMPLEMENTATION_CHECKS
+    )
 
 
 def verify_floor(client: httpx.Client, database_url: str) -> list[str]:
@@ -261,6 +271,36 @@ def _order(t: Implementation, expect: Expect) -> None:
     expect(mine[0] == order.get("id"), f"GET /v1/orders does not list the new order first: {short(mine)}")
 
 
+def _sql_statements(t: Implementation, expect: Expect) -> None:
+    """Each operation the scenarios call issues the statements every front end issues
+    (contract_tests/sql_statements.py, which the contract suite checks)."""
+    product, token = t.catalogue[-1], t.fixture.tokens[0]
+    auth = {"Authorization": f"Bearer {token}"}
+    credentials = {"email": t.fixture.emails[0], "password": t.fixture.password}
+    order = {"items": [{"product_id": product.id, "quantity": 1}]}
+    calls: dict[str, Callable[[], httpx.Response]] = {
+        "health": lambda: t.client.get("/health"),
+        "read_product": lambda: t.client.get(f"/v1/products/{product.id}"),
+        "list_products": lambda: t.client.get("/v1/products"),
+        "read_me": lambda: t.me(token),
+        "issue_token": lambda: t.client.post("/v1/auth/token", json=credentials),
+        "place_order": lambda: t.client.post("/v1/orders", json=order, headers=auth),
+        "list_orders": lambda: t.client.get("/v1/orders", headers=auth),
+    }
+    budget = STATEMENTS[t.database]
+    for operation, call in calls.items():
+        counted = call().headers.get(SQL_STATEMENTS_HEADER)
+        if counted is None:
+            expect(
+                False, f"{operation}: no {SQL_STATEMENTS_HEADER} header (serve it with SQL_COUNT_HEADER=true)"
+            )
+            return
+        expect(
+            int(counted) == budget[operation],
+            f"{operation} issued {counted} SQL statements; every front end issues {budget[operation]}",
+        )
+
+
 IMPLEMENTATION_CHECKS: list[tuple[str, Check[Implementation]]] = [
     ("health", _answers("/health", {"status": "ok"})),
     ("product by id", _products_by_id("/v1/products", UTC_TIMESTAMP, api=True)),
@@ -274,7 +314,8 @@ IMPLEMENTATION_CHECKS: list[tuple[str, Check[Implementation]]] = [
     ("expired token", _expired_token),
     ("login", _login),
     ("wrong password", _wrong_password),
-    ("order", _order),  # last: it changes the first product
+    ("order", _order),  # it changes the first product
+    ("sql statements", _sql_statements),  # last: it orders the last product
 ]
 FLOOR_CHECKS: list[tuple[str, Check[Target]]] = [
     ("hello", _answers("/hello", {"message": "hello"})),

@@ -25,7 +25,7 @@ from loadtests.floor.fastapi_app import create_app as create_fastapi_floor
 from loadtests.floor.flask_app import create_app as create_flask_floor
 from loadtests.matrix import SERVER_ENV
 from loadtests.seed import PASSWORD, SeedSpec, seed
-from loadtests.verify import verify_floor, verify_implementation
+from loadtests.verify import VERIFY_ENV, verify_floor, verify_implementation
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -50,6 +50,7 @@ BROKEN_CHECK = {
     "expired_token": "expired token",
     "wrong_password_body": "wrong password",
     "conditional_get": "conditional GET",
+    "product_cache": "sql statements",
     "floor_product_ids": "product by id",
 }
 
@@ -64,7 +65,7 @@ class Seeded:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     with fresh_database("sqlite", tmp_path_factory.mktemp("verify"), "verify") as url:
-        settings = settings_from(SERVER_ENV | {"DATABASE_URL": url})
+        settings = settings_from(SERVER_ENV | VERIFY_ENV | {"DATABASE_URL": url})
         db = Database(url)
         seed(db, SPEC, Passwords.from_settings(settings).hash(PASSWORD))
         db.dispose()
