@@ -164,8 +164,15 @@ def test_compare_prints_the_table_and_writes_both_files(tmp_path: Path) -> None:
 
 def test_runs_with_a_different_setup_are_refused_unless_allowed(tmp_path: Path) -> None:
     other = run(A_RPS)
+    record = other.servers[FLASK]
     other = other.model_copy(
-        update={"database": "postgresql", "packages": {**other.packages, "fastapi": "0.999"}}
+        update={
+            "database": "postgresql",
+            "packages": {**other.packages, "fastapi": "0.999"},
+            "servers": {
+                FLASK: record.model_copy(update={"config": record.config.model_copy(update={"threads": 99})})
+            },
+        }
     )
     a, b = write(tmp_path / "a", run(A_RPS)), write(tmp_path / "b", other)
 
@@ -174,6 +181,7 @@ def test_runs_with_a_different_setup_are_refused_unless_allowed(tmp_path: Path) 
     assert status == compare.USAGE
     assert "database: sqlite → postgresql" in printed
     assert "packages.fastapi: x → 0.999" in printed
+    assert f"servers.{FLASK}.threads: 8 → 99" in printed
     assert not (b / "compare.md").exists()
     status, printed = command(a, b, "--allow-mismatch", "--out", tmp_path / "out")
     assert status == compare.OK
