@@ -10,7 +10,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from contract_tests.helpers import Account, new_product
+from contract_tests.helpers import Account, assert_error, new_product
 from contract_tests.targets import Target
 from core.sqlcount import SQL_STATEMENTS_HEADER
 
@@ -112,3 +112,10 @@ def test_gauges_show_the_scrape_itself_and_an_idle_pool(client: httpx.Client) ->
 def test_metrics_are_public_and_outside_the_api_document(client: httpx.Client) -> None:
     assert client.get("/metrics", headers={"Authorization": "Bearer not-a-token"}).status_code == 200
     assert "/metrics" not in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/openapi.json"])
+def test_a_wrong_method_outside_the_api_names_the_allowed_ones(client: httpx.Client, path: str) -> None:
+    response = client.delete(path)
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["Allow"].replace(" ", "").split(",")

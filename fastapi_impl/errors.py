@@ -52,10 +52,11 @@ async def handle_http_exception(request: Request, error: Exception) -> Response:
 
 def _allowed_methods(request: Request) -> str:
     """FastAPI's Allow names only the first route that matched the path; a path served by
-    several routes (GET and POST /v1/products) must list the methods of all of them."""
+    several routes (GET and POST /v1/products) must list the methods of all of them, and a
+    route outside the API (/openapi.json, /metrics) its own."""
     methods: set[str] = set()
-    for route in request.app.state.api_routes:
-        if route.path_regex.match(request.url.path):
+    for route in request.app.router.routes:
+        if getattr(route, "methods", None) and route.path_regex.match(request.url.path):
             methods.update(route.methods)
     return ", ".join(sorted(methods))
 
