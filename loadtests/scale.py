@@ -65,6 +65,10 @@ def _deep(**params: object) -> Callable[[int], dict[str, object]]:
     return lambda products: {**params, "cursor": str(products * 9 // 10)}
 
 
+def _twenty_prices(products: int) -> dict[str, object]:
+    return {"min_price_cents": 20_000, "max_price_cents": 20_000 + max(0, 49_900 * 20 // products - 1)}
+
+
 # Names are "<adjective> <noun> <id>"; prices are uniform in 100..49,999 cents.
 SHAPES = [
     Shape("products: first page", "public", _fixed()),
@@ -83,6 +87,8 @@ SHAPES = [
     Shape("products: price range broad", "public", _fixed(min_price_cents=1000, max_price_cents=40_000)),
     Shape("products: price range 1 %", "public", _fixed(min_price_cents=20_000, max_price_cents=20_499)),
     Shape("products: price no match", "public", _fixed(min_price_cents=60_000)),
+    # The one shape whose query differs by size: a price range holding about 20 products at each.
+    Shape("products: price range, ~20 at each size", "public", _twenty_prices),
     Shape("products: price broad, deep cursor", "public", _deep(min_price_cents=1000)),
     Shape("products: q common + price few", "public", _fixed(q="kettle", min_price_cents=49_990)),
     Shape("products: q common + price broad", "public", _fixed(q="kettle", max_price_cents=40_000)),
@@ -172,9 +178,9 @@ class Client:
         self.runtime.db.dispose()
 
 
-def measure(small: Client, large: Client, sizes: tuple[int, int], samples: int) -> list[Row]:
+def measure(small: Client, large: Client, sizes: tuple[int, int], samples: int, only: str) -> list[Row]:
     rows = []
-    for shape in SHAPES:
+    for shape in (shape for shape in SHAPES if only in shape.name):
         paths = shape.path(sizes[0]), shape.path(sizes[1])
         times: tuple[list[float], list[float]] = ([], [])
         items = [0, 0]
@@ -223,8 +229,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="make scale ARGS=...", description=__doc__.split("\n\n")[0])
     p.add_argument("--database", default="sqlite,postgresql", help="sqlite, postgresql or both")
     p.add_argument("--sizes", default="10000,1000000", help="the small and the large product count")
-    p.add_argument("--samples", type=int, default=40, help="timed requests per shape and size")
+    p.add_argument("--samples", type=int, default=60, help="timed requests per shape and size")
     p.add_argument("--max-ratio", type=float, default=1.5, help="the largest ratio that passes")
+    p.add_argument("--only", default="", help="only the shapes whose name contains this text")
     p.add_argument("--json", type=Path, help="also write the rows here")
     return p
 
@@ -248,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             for client in clients:
                 stack.callback(client.dispose)
             print(f"{kind}: {'shape':<40} {sizes[0]:>8,} {sizes[1]:>9,}  ratio (median ms)")
-            rows = measure(clients[0], clients[1], sizes, args.samples)
+            rows = measure(clients[0], clients[1], sizes, args.samples, args.only)
         print(table(kind, sizes, rows, args.max_ratio))
         failed |= any(row.ratio > args.max_ratio for row in rows)
         report[kind] = [{**asdict(row), "ratio": row.ratio} for row in rows]
