@@ -6,15 +6,26 @@ from __future__ import annotations
 import statistics
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from loadtests.k6 import K6Step
 from loadtests.matrix import CapacityProfile, FrontEnd, Pairing, Profile, ServerConfig, Target
 from loadtests.sampling import Machine, ProcessMemory
 
 SCHEMA_VERSION: Literal[2] = 2
+# An interval is NaN when its ratio is undefined in some resamples (a trial of 0 responses on the
+# denominator's side): written as NaN, not as JSON's null, so that results.json reads back.
+INTERVALS = ConfigDict(ser_json_inf_nan="constants")
+
+
+def nulls_as_nan(value: Any) -> Any:
+    """Files written before INTERVALS hold such an interval as [null, null]."""
+    return [float("nan") if v is None else v for v in value] if isinstance(value, list | tuple) else value
+
+
+Interval = Annotated[tuple[float, float], BeforeValidator(nulls_as_nan)]
 Verdict = Literal["fastapi-faster", "flask-faster", "no-difference", "inconclusive"]
 FloorVerdict = Literal["met", "missed", "inconclusive"]
 
@@ -95,23 +106,27 @@ class Cell(BaseModel):
 
 
 class Comparison(BaseModel):
+    model_config = INTERVALS
+
     scenario: str
     fastapi_server: str
     flask_server: str
     pairing: Pairing
     differs: str = Field(description="what differs between the two servers besides the framework")
     ratio: float = Field(description="FastAPI ÷ Flask, mean req/s of the paired trials")
-    ci95: tuple[float, float] = Field(description="95 % bootstrap confidence interval of the ratio")
+    ci95: Interval = Field(description="95 % bootstrap confidence interval of the ratio")
     verdict: Verdict
     flags: list[str]
 
 
 class FloorShare(BaseModel):
+    model_config = INTERVALS
+
     server: str
     scenario: str
     floor_scenario: str
     share: float
-    ci95: tuple[float, float]
+    ci95: Interval
     target: float
     verdict: FloorVerdict
     flags: list[str]

@@ -222,3 +222,26 @@ def test_fail_on_regression_sets_the_exit_status(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as usage:
         command(a, same, "--fail-on-regression", "lots")
     assert usage.value.code == compare.USAGE
+
+
+def test_an_undefined_interval_reads_back_and_compares_as_inconclusive(tmp_path: Path) -> None:
+    """A login trial of 0 responses on both sides (a loaded machine): some resamples divide 0
+    by 0, so the FastAPI ÷ Flask interval is NaN. results.json must still read back, also as
+    written before NaN was kept ([null, null])."""
+
+    def login(server: str) -> Cell:
+        one = cell(server, "login", [10.0, 10.0, 20.0, 10.0])
+        first = one.trials[0].model_copy(update={"rps": 0.0, "successes": 0})
+        return one.model_copy(update={"trials": [first, *one.trials[1:]]})
+
+    undefined = analyse(results([login(FASTAPI), login(FLASK)]))
+    assert np.isnan(undefined.comparisons[0].ci95).all()
+    a, b = write(tmp_path / "a", undefined), write(tmp_path / "b", undefined)
+    old = json.loads((a / "results.json").read_text())
+    old["comparisons"][0]["ci95"] = [None, None]
+    (a / "results.json").write_text(json.dumps(old))
+
+    status, printed = command(a, b)
+
+    assert status == compare.OK
+    assert "nan–nan" in printed and "inconclusive" in printed
