@@ -156,20 +156,22 @@ def paired_change_ci(
 def measured(
     old: Cell, new: Cell, metric: Metric, a: Sequence[float], b: Sequence[float], band: float
 ) -> Row:
-    change, low, high = change_ci(a, b)
-    return Row(
+    row = Row(
         scenario=old.scenario,
         subject=old.server + (" (floor)" if old.target == "floor" else ""),
         metric=metric,
-        a=float(np.mean(a)),
-        b=float(np.mean(b)),
+        a=float(np.mean(a)) if len(a) else None,
+        b=float(np.mean(b)) if len(b) else None,
         trials=(len(a), len(b)),
-        change=change,
-        ci95=(low, high),
-        verdict=change_verdict(low, high, band, higher_is_better=metric != "p99"),
+        verdict="inconclusive",
         flags_a=old.flags,
         flags_b=new.flags,
     )
+    if min(len(a), len(b)) < 2:
+        return row  # no interval from fewer than two trials
+    change, low, high = change_ci(a, b)
+    verdict = change_verdict(low, high, band, higher_is_better=metric != "p99")
+    return row.model_copy(update={"change": change, "ci95": (low, high), "verdict": verdict})
 
 
 def cell_rows(a: Results, b: Results, band: float) -> list[Row]:
@@ -189,8 +191,9 @@ def cell_rows(a: Results, b: Results, band: float) -> list[Row]:
         rows.append(
             measured(old, new, "req/s", [t.rps for t in old.trials], [t.rps for t in new.trials], band)
         )
-        p99 = ([t.latency.p99_ms for t in old.trials], [t.latency.p99_ms for t in new.trials])
-        rows.append(measured(old, new, "p99", *p99, band))
+        # A trial without a response has no latency (its p99 reads 0): left out.
+        p99_a, p99_b = ([t.latency.p99_ms for t in c.trials if t.successes] for c in (old, new))
+        rows.append(measured(old, new, "p99", p99_a, p99_b, band))
     return rows
 
 

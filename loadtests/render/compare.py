@@ -57,18 +57,19 @@ def flag_text(row: Row) -> str:
 
 def cells(row: Row) -> list[str]:
     """A row's texts, in the order of COLUMNS."""
-    if row.change is None or row.ci95 is None or row.trials is None:
+    if row.metric is None or row.trials is None:
         return [row.scenario, row.subject, "–", "–", "–", "–", "–", "–", row.verdict, ""]
+    flagged = " *" if row.flags_a or row.flags_b else ""
     return [
         row.scenario,
         row.subject,
-        row.metric or "",
+        row.metric,
         value_text(row, row.a),
         value_text(row, row.b),
         f"{row.trials[0]}/{row.trials[1]}",
-        f"{row.change:.3f} ({100 * (row.change - 1):+.1f} %)",
-        f"{row.ci95[0]:.3f}–{row.ci95[1]:.3f}",
-        row.verdict + (" *" if row.flags_a or row.flags_b else ""),
+        "–" if row.change is None else f"{row.change:.3f} ({100 * (row.change - 1):+.1f} %)",
+        "– (fewer than 2 trials)" if row.ci95 is None else f"{row.ci95[0]:.3f}–{row.ci95[1]:.3f}",
+        row.verdict + flagged,
         flag_text(row),
     ]
 

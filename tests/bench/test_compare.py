@@ -245,3 +245,21 @@ def test_an_undefined_interval_reads_back_and_compares_as_inconclusive(tmp_path:
 
     assert status == compare.OK
     assert "nan–nan" in printed and "inconclusive" in printed
+
+
+def test_p99_leaves_out_trials_without_a_response() -> None:
+    """A trial of 0 responses has no latency (its p99 reads 0 ms): counting it would make B look
+    faster; with fewer than two trials left there is no interval."""
+    a = cell(FLASK, "login", [10.0, 10.0, 10.0])
+    silent = a.trials[0].model_copy(
+        update={"rps": 0.0, "successes": 0, "latency": Latency(p50_ms=0, p90_ms=0, p99_ms=0, max_ms=0)}
+    )
+    b = a.model_copy(update={"trials": [silent, *a.trials[1:]]})
+    c = a.model_copy(update={"trials": [silent, silent, a.trials[2]]})
+
+    one_silent = {r.metric: r for r in changes(results([a]), results([b]), "A", "B").rows}
+    two_silent = {r.metric: r for r in changes(results([a]), results([c]), "A", "B").rows}
+
+    assert one_silent["p99"].trials == (3, 2)
+    assert one_silent["p99"].change == pytest.approx(1.0)
+    assert two_silent["p99"].verdict == "inconclusive" and two_silent["p99"].ci95 is None
