@@ -70,6 +70,7 @@ SLOW_BASELINE_SECONDS = 10.0
 SLOW_CLIENTS = 8
 SLOW_RATE_PER_CLIENT = 25.0
 SLOW_MIN_SUCCESS = 0.99
+SLOW_P99_FACTOR = 2.0
 REQUEST_TIMEOUT = 10.0
 SOAK_GROWTH_LIMIT_PERCENT = 10.0
 QUICK_SEARCH = {"step_seconds": 2.0, "start_rps": {"product_by_id": 200.0}, "growth": 1.6, "refinements": 1}
@@ -598,7 +599,10 @@ def slow_clients(ctx: Context, config: ServerConfig) -> SlowClients:
 
         baseline, loaded, still_open = asyncio.run(drive())
     before, during = figures(baseline), figures(loaded)
-    passed = during.success_rate >= SLOW_MIN_SUCCESS and (during.p99_ms or 1e9) <= ctx.slo_p99_ms
+    # p99 is judged against the same clients' p99 without slow clients (a shared machine moves
+    # both), or the objective, whichever is larger.
+    allowed = max(ctx.slo_p99_ms, SLOW_P99_FACTOR * (before.p99_ms or 0))
+    passed = during.success_rate >= SLOW_MIN_SUCCESS and (during.p99_ms or 1e9) <= allowed
     return SlowClients(
         passed=passed,
         cell=f"{100 * during.success_rate:.1f} % answered (p99 {during.p99_ms or 0:.0f} ms) "
@@ -606,7 +610,8 @@ def slow_clients(ctx: Context, config: ServerConfig) -> SlowClients:
         bound=(
             f"{SLOW_CONNECTIONS} slow connections for {SLOW_SECONDS:g} s: normal clients "
             f"({SLOW_CLIENTS} × {SLOW_RATE_PER_CLIENT:g} req/s) ≥ {100 * SLOW_MIN_SUCCESS:g} % answered 2xx, "
-            f"p99 ≤ {ctx.slo_p99_ms:g} ms (request timeout {REQUEST_TIMEOUT:g} s)"
+            f"p99 ≤ max({ctx.slo_p99_ms:g} ms, {SLOW_P99_FACTOR:g}× their p99 without slow clients) "
+            f"(request timeout {REQUEST_TIMEOUT:g} s)"
         ),
         slow_connections=SLOW_CONNECTIONS,
         seconds=SLOW_SECONDS,

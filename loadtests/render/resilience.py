@@ -52,10 +52,17 @@ def notes(results: ResilienceResults) -> list[str]:
 
 def heading(results: ResilienceResults) -> str:
     m = results.machine
+    loads = [
+        r.load_average_1m
+        for s in results.servers
+        for f in results.faults
+        if (r := fault_of(s, f)) is not None and r.load_average_1m is not None
+    ]
+    load = f" Machine load (1-min average as each fault ended): {min(loads)}–{max(loads)}." if loads else ""
     return (
         f"{m.cpu_model}, {m.logical_cpus} CPUs; servers on CPUs {m.topology.server_cpus}, load on "
         f"{m.topology.generator_cpus}; profile {results.profile}; {results.k6 or 'k6 not used'}; "
-        f"latency objective p99 ≤ {results.slo_p99_ms:g} ms. Outcomes, not speed comparisons."
+        f"latency objective p99 ≤ {results.slo_p99_ms:g} ms. Outcomes, not speed comparisons.{load}"
     )
 
 
