@@ -26,11 +26,11 @@ from loadtests import k6
 from loadtests.databases import SeededDatabases
 from loadtests.faults import faults
 from loadtests.faults.cluster import private_cluster, unavailable_reason
-from loadtests.faults.models import FAULTS, FaultResult, ResilienceResults, ServerResilience
 from loadtests.fixture import seeded_fixture
 from loadtests.matrix import Matrix, ServerConfig
 from loadtests.plan import cpu_list, make_plan
 from loadtests.render import resilience as render
+from loadtests.resilience_results import FAULTS, FaultResult, ResilienceResults, ServerResilience
 from loadtests.runner import Runner
 from loadtests.sampling import machine
 

@@ -18,10 +18,10 @@ from rich.console import Console
 
 from loadtests.faults import faults
 from loadtests.faults.cluster import unavailable_reason
-from loadtests.faults.models import Outage, Pool, Shutdown
 from loadtests.matrix import Matrix, ServerConfig
 from loadtests.plan import make_plan
 from loadtests.resilience import open_context, run_fault
+from loadtests.resilience_results import Outage, Pool, Shutdown
 from loadtests.runner import Runner
 from loadtests.seed import SeedSpec
 

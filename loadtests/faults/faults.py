@@ -28,7 +28,9 @@ from loadtests import k6
 from loadtests.databases import SeededDatabases
 from loadtests.faults.client import Load, Outcome, Request, closed_loop, one, percentile
 from loadtests.faults.cluster import PrivateCluster
-from loadtests.faults.models import (
+from loadtests.fixture import Fixture
+from loadtests.matrix import CapacityProfile, ServerConfig
+from loadtests.resilience_results import (
     LoadFigures,
     Minute,
     Outage,
@@ -39,8 +41,6 @@ from loadtests.faults.models import (
     Soak,
     Window,
 )
-from loadtests.fixture import Fixture
-from loadtests.matrix import CapacityProfile, ServerConfig
 from loadtests.runner import Runner, Running
 from loadtests.sampling import tree, wait_idle
 

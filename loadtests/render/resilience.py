@@ -9,8 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from loadtests.faults.models import FAULT_TITLES, FaultResult, ResilienceResults, ServerResilience
 from loadtests.render.html import STYLE, table
+from loadtests.resilience_results import FAULT_TITLES, FaultResult, ResilienceResults, ServerResilience
 
 MARKS = {True: "pass", False: "FAIL", None: "n/a"}
 

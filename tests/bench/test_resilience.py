@@ -16,8 +16,8 @@ from rich.console import Console
 
 from devtools.servers import free_port
 from loadtests.faults.client import Outcome, Request, one
-from loadtests.faults.models import ResilienceResults, ServerResilience, Shutdown
 from loadtests.render import resilience as render
+from loadtests.resilience_results import ResilienceResults, ServerResilience, Shutdown
 from loadtests.sampling import machine
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
