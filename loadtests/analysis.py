@@ -3,6 +3,7 @@ verdicts, and floor shares. Nothing here measures, reads files or prints."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -47,16 +48,20 @@ def bootstrap(samples: Sequence[np.ndarray], statistic: Statistic, *, paired: bo
     if all(np.all(s == s[0]) for s in samples):
         value = float(statistic(*samples, axis=-1))
         return value, value
-    result = stats.bootstrap(
-        tuple(samples),
-        statistic,
-        paired=paired,
-        vectorized=True,
-        confidence_level=CONFIDENCE,
-        n_resamples=RESAMPLES,
-        method="percentile",
-        rng=np.random.default_rng(BOOTSTRAP_SEED),
-    )
+    # A resample whose denominator is all zeros (a trial of 0 responses) gives inf or NaN, and
+    # so an unbounded or NaN interval: an honest "cannot tell", not worth a warning each time.
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        result = stats.bootstrap(
+            tuple(samples),
+            statistic,
+            paired=paired,
+            vectorized=True,
+            confidence_level=CONFIDENCE,
+            n_resamples=RESAMPLES,
+            method="percentile",
+            rng=np.random.default_rng(BOOTSTRAP_SEED),
+        )
     interval = result.confidence_interval
     return float(interval.low), float(interval.high)
 

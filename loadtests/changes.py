@@ -236,6 +236,14 @@ def comparison_rows(a: Results, b: Results, band: float) -> list[Row]:
     return rows
 
 
+def by_scenario(rows: list[Row]) -> list[Row]:
+    """Rows grouped by scenario, in the order the scenarios first appear (the runs' order)."""
+    first: dict[str, int] = {}
+    for row in rows:
+        first.setdefault(row.scenario, len(first))
+    return sorted(rows, key=lambda row: first[row.scenario])
+
+
 def changes(a: Results, b: Results, a_name: str, b_name: str, band: float = BAND) -> RunChanges:
     return RunChanges(
         a=a_name,
@@ -247,7 +255,7 @@ def changes(a: Results, b: Results, a_name: str, b_name: str, band: float = BAND
         cpu_model=b.machine.cpu_model,
         band=band,
         mismatches=mismatches(a, b),
-        rows=cell_rows(a, b, band) + comparison_rows(a, b, band),
+        rows=by_scenario(cell_rows(a, b, band) + comparison_rows(a, b, band)),
     )
 
 

@@ -7,8 +7,10 @@ import html
 from collections import Counter
 
 import matplotlib.pyplot as plt
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from loadtests.changes import Row, RunChanges
 from loadtests.render.charts import png
@@ -99,13 +101,24 @@ def header(changes: RunChanges) -> list[str]:
 
 
 def show(changes: RunChanges, console: Console) -> None:
+    """The table of the files, narrower: rows grouped under their scenario, without the trial
+    counts and the percentage; only the names wrap (a number broken over two lines is misread)."""
     for line in header(changes):
         console.print(line, highlight=False, markup=False)
-    grid = Table(title="Run B against run A")
-    for column in COLUMNS:
-        grid.add_column(column, justify="right" if column in {"A", "B", "B ÷ A"} else "left", overflow="fold")
+    grid = Table(title="Run B against run A", box=box.SIMPLE_HEAD)
+    grid.add_column("scenario / server(s)", overflow="fold", min_width=20)
+    for column in ("metric", "A", "B", "B ÷ A", "95 % CI", "verdict", "flags"):
+        grid.add_column(column, justify="right" if column in {"A", "B", "B ÷ A"} else "left", no_wrap=True)
+    scenario = None
     for row in changes.rows:
-        grid.add_row(*cells(row), style=CONSOLE_STYLES.get(row.verdict, ""))
+        if row.scenario != scenario:
+            scenario = row.scenario
+            grid.add_row(Text(scenario, style="bold underline"), end_section=False)
+        texts = cells(row)
+        metric = "p99 ms" if row.metric == "p99" else texts[2]
+        a, b = (text.removesuffix(" ms") for text in texts[3:5])
+        change = texts[6].split(" (")[0]
+        grid.add_row(texts[1], metric, a, b, change, *texts[7:], style=CONSOLE_STYLES.get(row.verdict, ""))
     console.print(grid)
 
 
