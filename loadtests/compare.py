@@ -47,7 +47,7 @@ def load(path: Path) -> Results:
         raise Unreadable(
             f"{file} is a schema {version} results.json; compare reads schema {SCHEMA_VERSION} only. "
             "Schema 1 computed req/s over the whole run, not over a measured window, so its numbers "
-            "cannot be set against a newer run's: run `make bench` again for a new A.",
+            "cannot be set against a newer run's: run `make bench` again to get a schema 2 run.",
             OLD_SCHEMA,
         )
     if version != SCHEMA_VERSION:
