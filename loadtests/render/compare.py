@@ -4,6 +4,7 @@ compare.html with a forest plot of every change and its 95 % interval."""
 from __future__ import annotations
 
 import html
+import math
 from collections import Counter
 
 import matplotlib.pyplot as plt
@@ -35,6 +36,9 @@ VERDICT_COLORS = {
     "no change": "#2ca02c",
     "inconclusive": "#999999",
 }
+# The ticks of a narrow scale (within ÷2 to ×2 of 1) and of a wide one.
+FINE_TICKS = (0.5, 0.67, 0.8, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5, 2)
+COARSE_TICKS = (1 / 8, 0.25, 0.5, 0.8, 1, 1.25, 2, 4, 8)
 CONSOLE_STYLES = {"faster": "bold", "slower": "bold red", "inconclusive": "dim"}
 FLAGGED = (
     "* a cell of the row is flagged by make bench (its number may not be the server's own limit): "
@@ -145,13 +149,25 @@ def forest(changes: RunChanges) -> str:
     axis.set_yticks(range(len(rows)))
     axis.set_yticklabels([f"{r.name} — {r.metric}" for r, _, _ in rows], fontsize=8)
     axis.set_ylim(-0.7, len(rows) - 0.3)
+    # A ratio's scale is multiplicative (×2 and ÷2 equally far from 1); an interval that runs off
+    # the limits (at most ×8 or ÷8) is cut at the edge.
+    ends = [e for _, _, ci95 in rows for e in ci95 if math.isfinite(e) and e > 0]
+    low, high = max(min(ends, default=0.9), 1 / 8) / 1.05, min(max(ends, default=1.1), 8) * 1.05
+    axis.set_xscale("log")
+    axis.set_xlim(min(low, 1 - 2 * band), max(high, 1 + 2 * band))
+    left, right = axis.get_xlim()
+    ticks = [t for t in (FINE_TICKS if left >= 0.5 and right <= 2 else COARSE_TICKS) if left <= t <= right]
+    axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    axis.minorticks_off()
     axis.set_xlabel(
-        "B ÷ A (mean over trials), 95 % bootstrap CI. req/s, FastAPI÷Flask: right is faster; p99: left is "
-        "faster. Blue faster, red slower, green no change, grey inconclusive",
+        "B ÷ A (mean over trials, log scale), 95 % bootstrap CI. req/s, FastAPI÷Flask: right is faster; p99: "
+        "left is faster. Blue faster, red slower, green no change, grey inconclusive",
         fontsize=8,
     )
     axis.grid(axis="x", alpha=0.3)
-    axis.legend(fontsize=8, loc="lower right")
+    # A long forest is read from the top: the scale and the legend there too.
+    axis.tick_params(axis="x", top=True, labeltop=True)
+    axis.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 1.03), borderaxespad=0)
     return png(figure)
 
 
