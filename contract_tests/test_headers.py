@@ -205,7 +205,12 @@ def test_public_routes_ignore_the_token_of_a_deactivated_user(
 
 
 def send_lines(
-    target: Target, method: str, path: str, lines: list[tuple[str, str]], body: bytes | None = None
+    target: Target,
+    method: str,
+    path: str,
+    lines: list[tuple[str, str]],
+    body: bytes | None = None,
+    content_type: str | None = "application/json",
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
     """Status, headers and body of a request whose header lines are sent exactly as listed."""
     host, port = urlsplit(target.base_url).netloc.split(":")
@@ -215,7 +220,8 @@ def send_lines(
         for name, value in lines:
             connection.putheader(name, value)
         if body is not None:
-            connection.putheader("Content-Type", "application/json")
+            if content_type is not None:
+                connection.putheader("Content-Type", content_type)
             connection.putheader("Content-Length", str(len(body)))
         connection.endheaders(body)
         response = connection.getresponse()
@@ -307,3 +313,18 @@ def test_repeated_request_id_lines_get_a_fresh_id(target: Target) -> None:
     )
     assert status == 200
     assert GENERATED_REQUEST_ID.match(headers["X-Request-ID"]), headers["X-Request-ID"]
+
+
+def test_repeated_content_type_lines_take_the_last(
+    target: Target, client: httpx.Client, admin: Account
+) -> None:
+    """Content-Type is a single value that commas cannot join: like gunicorn and Werkzeug, every
+    front end takes the last line."""
+    auth = ("Authorization", admin.headers["Authorization"])
+    body = json.dumps({"name": "Two types", "price_cents": 1, "stock": 1}).encode()
+    lines = [auth, ("Content-Type", "text/plain"), ("Content-Type", "application/json")]
+    status, _, answer = send_lines(target, "POST", "/v1/products", lines, body, content_type=None)
+    assert status == 201, answer
+    lines = [auth, ("Content-Type", "application/json"), ("Content-Type", "text/plain")]
+    status, _, answer = send_lines(target, "POST", "/v1/products", lines, body, content_type=None)
+    assert (status, error_code(answer)) == (415, "unsupported_media_type")

@@ -37,19 +37,22 @@ def security_headers(path: str) -> Headers:
 COMBINED_FIELDS = frozenset(
     {b"authorization", b"if-match", b"if-none-match", b"idempotency-key", b"x-request-id"}
 )
+# A single value that commas cannot join: of repeated lines, both WSGI servers keep the last.
+LAST_LINE_FIELDS = frozenset({b"content-type"})
 
 RawHeaders = list[tuple[bytes, bytes]]
 
 
 def combine_repeated_fields(headers: RawHeaders) -> RawHeaders:
-    """ASGI request headers with each repeated line of COMBINED_FIELDS folded into its first.
-    Worth calling only when some name repeats (`len(dict(headers)) < len(headers)`)."""
+    """ASGI request headers with each repeated line of COMBINED_FIELDS folded into its first, and
+    of LAST_LINE_FIELDS only the last line's value kept. Worth calling only when some name
+    repeats (`len(dict(headers)) < len(headers)`)."""
     values: dict[bytes, list[bytes]] = {}
     kept: RawHeaders = []
     for name, value in headers:
-        if name in COMBINED_FIELDS:
+        if name in COMBINED_FIELDS or name in LAST_LINE_FIELDS:
             if name in values:
-                values[name].append(value)
+                values[name] = [value] if name in LAST_LINE_FIELDS else [*values[name], value]
                 continue
             values[name] = [value]
         kept.append((name, value))
