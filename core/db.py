@@ -103,11 +103,21 @@ def _begin_sqlite_transaction(connection: Any) -> None:
 UNAVAILABLE: tuple[type[BaseException], ...] = (exc.OperationalError, exc.TimeoutError, OSError, TimeoutError)
 
 
+# SQLSTATEs that mean the server is not there to serve, whichever driver reports them: class 08
+# (connection exception) and 57P (shutting down, starting up). asyncpg reports "the database
+# system is shutting down" as a plain DBAPIError where psycopg raises an OperationalError.
+UNAVAILABLE_SQLSTATES = ("08", "57P")
+
+
 def unavailable(error: BaseException) -> bool:
-    """The database is down, unreachable or locked past the busy timeout, the connection was
-    lost, or every pooled connection stayed busy past the pool timeout: a 503, not a 500."""
-    lost = isinstance(error, exc.DBAPIError) and error.connection_invalidated
-    return lost or isinstance(error, UNAVAILABLE)
+    """The database is down, unreachable, shutting down or starting, or locked past the busy
+    timeout, the connection was lost, or every pooled connection stayed busy past the pool
+    timeout: a 503, not a 500."""
+    if isinstance(error, exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        if error.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return True
+    return isinstance(error, UNAVAILABLE)
 
 
 class Database:

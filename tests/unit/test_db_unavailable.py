@@ -11,10 +11,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import exc, text
 
 from core.bridge import call
-from core.db import Database
+from core.db import Database, unavailable
 from core.errors import ServiceUnavailable
 from devtools.databases import fresh_database, pg_admin_url, postgres_unavailable_reason
 from devtools.servers import free_port
@@ -97,3 +97,21 @@ def test_a_connection_lost_as_a_read_ends_answers_service_unavailable(postgres_u
         _read(db)  # the pool replaces the lost connection
     finally:
         db.dispose()
+
+
+class _DriverError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "expected"),
+    [("57P01", True), ("57P03", True), ("08006", True), ("23505", False), ("40001", False)],
+)
+def test_a_server_shutting_down_or_starting_is_unavailable_whatever_the_driver_calls_it(
+    sqlstate: str, expected: bool
+) -> None:
+    # Found by `make resilience` (database outage on the async front end): asyncpg reports
+    # "the database system is shutting down" (57P03) as a plain DBAPIError, which was a 500.
+    assert unavailable(exc.DBAPIError("SELECT 1", None, _DriverError(sqlstate))) is expected
