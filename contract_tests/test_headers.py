@@ -316,15 +316,22 @@ def test_repeated_request_id_lines_get_a_fresh_id(target: Target) -> None:
 
 
 def test_repeated_content_type_lines_take_the_last(
-    target: Target, client: httpx.Client, admin: Account
+    target: Target, client: httpx.Client, admin: Account, request: pytest.FixtureRequest
 ) -> None:
-    """Content-Type is a single value that commas cannot join: like gunicorn and Werkzeug, every
-    front end takes the last line."""
+    """Content-Type is a single value that commas cannot join: Werkzeug keeps the last line, and
+    so do the FastAPI front ends. gunicorn (live Flask) refuses the request itself, with an HTML
+    400, before the app sees it: the one known answer outside the error format (README)."""
     auth = ("Authorization", admin.headers["Authorization"])
     body = json.dumps({"name": "Two types", "price_cents": 1, "stock": 1}).encode()
-    lines = [auth, ("Content-Type", "text/plain"), ("Content-Type", "application/json")]
-    status, _, answer = send_lines(target, "POST", "/v1/products", lines, body, content_type=None)
-    assert status == 201, answer
-    lines = [auth, ("Content-Type", "application/json"), ("Content-Type", "text/plain")]
-    status, _, answer = send_lines(target, "POST", "/v1/products", lines, body, content_type=None)
-    assert (status, error_code(answer)) == (415, "unsupported_media_type")
+    json_last = [auth, ("Content-Type", "text/plain"), ("Content-Type", "application/json")]
+    json_first = [auth, ("Content-Type", "application/json"), ("Content-Type", "text/plain")]
+    answers = [
+        send_lines(target, "POST", "/v1/products", lines, body, None) for lines in (json_last, json_first)
+    ]
+    if target.name == "flask" and request.config.getoption("mode") == "live":
+        for status, _, answer in answers:
+            assert status == 400 and b"Invalid HTTP Header" in answer, answer
+        return
+    (status, _, created), (refused, _, answer) = answers
+    assert status == 201, created
+    assert (refused, error_code(answer)) == (415, "unsupported_media_type")
