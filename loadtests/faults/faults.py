@@ -472,11 +472,11 @@ def overload(ctx: Context, config: ServerConfig) -> Overload:
     """Open-loop arrivals at twice the capacity for 30 s, then half the capacity in 5 s windows
     until a window is back within the SLO."""
     with ctx.runner.serve(config, "implementation", ctx.sqlite) as running:
-        found, source = quick_capacity(ctx, running, ctx.workdir)
+        found, source = quick_capacity(ctx, running, ctx.runner.plan.out)
         capacity = found or QUICK_SEARCH["start_rps"]["product_by_id"] / 2  # type: ignore[index]
         if found is None:
             source += f"; no step passed, so half the first step ({capacity:g} req/s) is used"
-        script = ctx.workdir / f"{config.name}-overload.js"
+        script = ctx.runner.plan.out / f"{config.name}-overload.js"
         script.write_text(
             OVERLOAD_SCRIPT.replace("__PRODUCTS__", str(ctx.fixture.products)).replace(
                 "__TIMEOUT__", str(int(REQUEST_TIMEOUT))
@@ -638,14 +638,14 @@ def soak(
     server tree's memory after each slice, and p99 of the first and the last slice."""
     with ctx.runner.serve(config, "implementation", ctx.sqlite) as running:
         if rate is None:
-            found, source = quick_capacity(ctx, running, ctx.workdir)
+            found, source = quick_capacity(ctx, running, ctx.runner.plan.out)
             if found is None:
                 raise RuntimeError(f"{config.name}: no capacity found ({source}); give --rate")
             rate, source = 0.7 * found, f"70 % of {found:.0f} req/s ({source})"
             wait_idle([running.endpoint.pid])
         else:
             source = "fixed rate"
-        script = k6.script("product_by_id", ctx.fixture, ctx.workdir / f"{config.name}-soak.js")
+        script = k6.script("product_by_id", ctx.fixture, ctx.runner.plan.out / f"{config.name}-soak.js")
         slices = []
         for index in range(max(1, round(seconds / slice_seconds))):
             step = k6.run(
