@@ -61,6 +61,8 @@ class RunChanges(BaseModel):
     b: str
     a_started_at: datetime
     b_started_at: datetime
+    a_revision: str | None = None
+    b_revision: str | None = None
     profile_name: str
     database: str
     cpu_model: str
@@ -250,6 +252,8 @@ def changes(a: Results, b: Results, a_name: str, b_name: str, band: float = BAND
         b=b_name,
         a_started_at=a.started_at,
         b_started_at=b.started_at,
+        a_revision=a.revision,
+        b_revision=b.revision,
         profile_name=b.profile_name,
         database=b.database,
         cpu_model=b.machine.cpu_model,

@@ -171,6 +171,9 @@ class Results(BaseModel):
     seed: dict[str, int]
     machine: Machine
     packages: dict[str, str]
+    # The code measured: `git describe --always --dirty` of the checkout (None: not a checkout,
+    # or a run from before it was recorded).
+    revision: str | None = None
     generator: GeneratorInfo
     thresholds: Thresholds = Thresholds()
     schedule: list[str] = Field(default=[], description="the interleaved order of one round of trials")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from core.settings import settings_from
-from devtools.servers import ServerProcess, free_port
+from devtools.servers import REPO_ROOT, ServerProcess, free_port
 from loadtests import verify
 from loadtests.analysis import analyse
 from loadtests.databases import SeededDatabases
@@ -63,6 +64,21 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def revision() -> str | None:
+    """The commit of the code being measured, `-dirty` when it has uncommitted changes."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return described.stdout.strip() or None
 
 
 class Runner:
@@ -201,6 +217,7 @@ class Runner:
                 seed=plan.seed,
                 machine=machine(plan.server_cpus, plan.generator_cpus),
                 packages={**package_versions(), "python": machine([], []).python},
+                revision=revision(),
                 generator=info,
                 schedule=[f"{name}/{target}" for name, target in accepted],
                 servers={

@@ -80,11 +80,15 @@ def cells(row: Row) -> list[str]:
     ]
 
 
+def _code(revision: str | None) -> str:
+    return revision or "not recorded"
+
+
 def header(changes: RunChanges) -> list[str]:
     """The runs, what they share, the band, and what differs (only when forced past a refusal)."""
     lines = [
-        f"A: {changes.a} (started {changes.a_started_at:%Y-%m-%d %H:%M}Z)",
-        f"B: {changes.b} (started {changes.b_started_at:%Y-%m-%d %H:%M}Z)",
+        f"A: {changes.a} (started {changes.a_started_at:%Y-%m-%d %H:%M}Z, code {_code(changes.a_revision)})",
+        f"B: {changes.b} (started {changes.b_started_at:%Y-%m-%d %H:%M}Z, code {_code(changes.b_revision)})",
         f"Profile {changes.profile_name}, {changes.database}, {changes.cpu_model}. B ÷ A of the mean over "
         f"the trials, 95 % bootstrap CI (each run's trials resampled on their own); no change: the whole "
         f"interval within ±{100 * changes.band:.0f} %. req/s and FastAPI÷Flask: above 1 is faster; "

@@ -147,13 +147,14 @@ def command(*args: str | Path) -> tuple[int, str]:
 
 
 def test_compare_prints_the_table_and_writes_both_files(tmp_path: Path) -> None:
-    a = write(tmp_path / "a", run(A_RPS))
+    a = write(tmp_path / "a", run(A_RPS).model_copy(update={"revision": "abc1234"}))
     b = write(tmp_path / "b", run(scaled(A_RPS, 1.2)))
 
     status, printed = command(a, b)
 
     assert status == compare.OK
     assert "faster" in printed and f"Wrote {b / 'compare.md'}" in printed
+    assert "code abc1234" in printed and "code not recorded" in printed
     assert "| product_by_id | flask-granian-wsgi | req/s | 1000 | 1200 | 5/5 | 1.200 (+20.0 %) |" in (
         (b / "compare.md").read_text()
     )
