@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -28,6 +27,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine, event
+from sqlalchemy.pool import QueuePool
 
 from core import sqlcount
 
@@ -94,24 +94,29 @@ class Metrics:
             multiprocess_mode="livesum",
             registry=registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram, Histogram]] = {}
 
     def watch_pool(self, engine: Engine) -> None:
-        pool: Any = engine.pool
-        if not hasattr(pool, "size"):
-            return  # a pool without a size (NullPool, StaticPool) has nothing to show
+        pool = engine.pool
+        if not isinstance(pool, QueuePool):
+            return  # the pools this app makes are QueuePools; others (NullPool…) have no size
         size = pool.size()
         self.pool_size.set(size)
         # Counted from the events rather than read from the pool: the pool updates its own counts
         # only after a checkin event has run.
-        checked_out = 0
+        # The overflow gauge is written only when it changes: in multiprocess mode every write
+        # is one to a shared file, and these run twice a request.
+        checked_out = overflow = 0
         lock = threading.Lock()
 
         def moved(step: int) -> None:
-            nonlocal checked_out
+            nonlocal checked_out, overflow
             with lock:
                 checked_out += step
                 self.pool_checked_out.set(checked_out)
-                self.pool_overflow.set(max(0, checked_out - size))
+                if overflow != max(0, checked_out - size):
+                    overflow = max(0, checked_out - size)
+                    self.pool_overflow.set(overflow)
 
         event.listen(engine, "checkout", lambda *_: moved(+1))
         event.listen(engine, "checkin", lambda *_: moved(-1))
@@ -122,9 +127,18 @@ class Metrics:
 
     def finished(self, operation: str, method: str, status: int, seconds: float) -> None:
         self.in_flight.dec()
-        self.requests.labels(operation, method, str(status)).inc()
-        self.latency.labels(operation).observe(seconds)
-        self.statements.labels(operation).observe(sqlcount.statements())
+        key = (operation, method, status)
+        children = self._children.get(key)
+        if children is None:  # a label set's first request: look its series up once
+            children = self._children[key] = (
+                self.requests.labels(operation, method, str(status)),
+                self.latency.labels(operation),
+                self.statements.labels(operation),
+            )
+        requests, latency, statements = children
+        requests.inc()
+        latency.observe(seconds)
+        statements.observe(sqlcount.statements())
 
     def exposition(self) -> bytes:
         """The text /metrics answers: every worker's values in multiprocess mode, else this app's."""
