@@ -15,6 +15,8 @@ from rich.console import Console
 from loadtests.analysis import analyse
 from loadtests.render import console as console_view
 from loadtests.render import html, markdown
+from loadtests.render import resilience as resilience_view
+from loadtests.resilience_results import ResilienceResults
 from loadtests.results import Results
 from loadtests.schema_v1 import convert
 
@@ -31,9 +33,19 @@ def write_reports(results: Results, out: Path, console: Console) -> None:
     out.mkdir(parents=True, exist_ok=True)
     results.write(out / "results.json")
     (out / "summary.md").write_text(markdown.summary(results))
-    (out / "report.html").write_text(html.report(results))
+    (out / "report.html").write_text(html.report(results, resilience_sections(out)))
     console_view.show(results, console)
     console.print(f"\nWrote [bold]{out}[/]: results.json, summary.md, report.html, logs/")
+
+
+def resilience_sections(out: Path) -> list[str]:
+    """The Resilience and Soak sections, when `make resilience` / `make soak` wrote their results
+    into this run's folder (`ARGS="--out results/<run>"`)."""
+    return [
+        resilience_view.section(ResilienceResults.model_validate_json(path.read_text()))
+        for path in (out / "resilience.json", out / "soak.json")
+        if path.exists()
+    ]
 
 
 def main() -> None:

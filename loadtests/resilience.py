@@ -22,7 +22,7 @@ from pathlib import Path
 from rich.console import Console
 
 from devtools.servers import REPO_ROOT
-from loadtests import k6
+from loadtests import k6, report
 from loadtests.databases import SeededDatabases
 from loadtests.faults import faults
 from loadtests.faults.cluster import private_cluster, unavailable_reason
@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         servers=servers,
     )
     render.write(results, plan.out, console)
+    if (plan.out / "results.json").exists():  # a make bench run's folder: its report gains the section
+        report.write_reports(report.load(plan.out / "results.json"), plan.out, console)
     return 1 if any(s.errors for s in servers) else 0
 
 

@@ -37,7 +37,8 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def report(results: Results) -> str:
+def report(results: Results, extra_sections: list[str] | None = None) -> str:
+    """The run's page; `extra_sections` (HTML) go before "Machine and servers"."""
     esc = html.escape
     p, m = results.profile, results.machine
     sections = []
@@ -130,6 +131,7 @@ Locust's share is inconclusive where the generator is the limit; <code>make benc
 {charts.over_time(results) if has_cells else ""}
 <h2>Every trial</h2>
 {trial_table}
+{"".join(extra_sections or [])}
 <h2>Machine and servers</h2>
 <p>{esc(m.cpu_model)}, {m.logical_cpus} logical CPUs, {m.memory_gib} GiB; {esc(m.platform)}; Python {esc(m.python)}.
 Servers pinned to CPUs {m.topology.server_cpus}, Locust ({results.generator.processes} process(es)) and the runner to {m.topology.generator_cpus}.</p>

@@ -15,10 +15,13 @@ import pytest
 from rich.console import Console
 
 from devtools.servers import free_port
+from loadtests import report
 from loadtests.faults.client import Outcome, Request, one
+from loadtests.render import html
 from loadtests.render import resilience as render
 from loadtests.resilience_results import ResilienceResults, ServerResilience, Shutdown
 from loadtests.sampling import machine
+from tests.bench import factories
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 GET = Request("GET", "/v1/products/1", "product")
@@ -102,3 +105,15 @@ def test_the_report_has_a_row_per_server_and_a_column_per_fault(tmp_path: Path) 
     page = (tmp_path / "resilience.html").read_text()
     assert "<h2>Resilience</h2>" in page and 'src="http' not in page
     assert ResilienceResults.model_validate_json((tmp_path / "resilience.json").read_text()) == results
+
+    # In a make bench run's folder, the run's report.html gains the same section.
+    assert "<h2>Resilience</h2>" not in html.report(
+        factories.results([factories.cell("flask-granian-wsgi", "health", [1000.0, 1010.0, 990.0])])
+    )
+    report.write_reports(
+        factories.results([factories.cell("flask-granian-wsgi", "health", [1000.0, 1010.0, 990.0])]),
+        tmp_path,
+        Console(file=io.StringIO()),
+    )
+    bench_page = (tmp_path / "report.html").read_text()
+    assert "<h2>Resilience</h2>" in bench_page and "FAIL: 3 lost of 10 (3 reset)" in bench_page
