@@ -3,7 +3,13 @@ bootstrap intervals and verdicts, the setup fields that differ, and the regressi
 threshold. Nothing here reads files or prints (`loadtests.compare` does).
 
 Each run's trials are resampled on their own (the runs are independent); a FastAPI ÷ Flask
-comparison keeps each run's rounds paired, as `make bench` does.
+comparison and a share of the floor keep each run's rounds paired, as `make bench` does.
+
+The floor apps are the control: their code rarely changes between two runs, so when their req/s
+move, the machine moved (another tenant, CPU steal), and every absolute req/s change is
+confounded with it. The ratios measured within each run (FastAPI ÷ Flask, an implementation's
+share of its floor) are not, which is why a change in an implementation's own speed is best
+read from its share-of-floor row.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from loadtests.analysis import Position, bootstrap, position, ratio_of_means
-from loadtests.results import Cell, Results, Thresholds
+from loadtests.results import Cell, FloorShare, Results, Thresholds
 
 # The same band as `make bench`'s no-difference verdict: a change within ±5 % is no change worth
 # the name (a server's speed varies by up to ±10 % from one start to the next here).
@@ -28,7 +34,7 @@ PROFILE_FIELDS = ("users", "warmup_seconds", "settle_seconds", "window_seconds")
 SERVER_FIELDS = ("front_end", "server", "manager", "workers", "threads", "command")
 NOT_RECORDED = "(not recorded)"
 
-Metric = Literal["req/s", "p99", "FastAPI÷Flask"]
+Metric = Literal["req/s", "p99", "FastAPI÷Flask", "share of floor"]
 ChangeVerdict = Literal["faster", "slower", "no change", "inconclusive", "only in A", "only in B"]
 
 
@@ -69,6 +75,7 @@ class RunChanges(BaseModel):
     band: float
     mismatches: list[Mismatch]
     rows: list[Row]
+    control: str | None = None  # the floor apps moved: the machine did (see machine_drift)
 
 
 def flatten(value: Any, prefix: str) -> dict[str, str]:
@@ -238,6 +245,59 @@ def comparison_rows(a: Results, b: Results, band: float) -> list[Row]:
     return rows
 
 
+def paired_floor_rps(results: Results, share: FloorShare) -> tuple[list[float], list[float]]:
+    """The req/s of the paired rounds of an implementation cell and its floor's."""
+    cells = {(c.server, c.scenario, c.target): c for c in results.cells}
+    own = cells[(share.server, share.scenario, "implementation")]
+    floor = cells[(share.server, share.floor_scenario, "floor")]
+    rounds = min(len(own.trials), len(floor.trials))
+    return [t.rps for t in own.trials[:rounds]], [t.rps for t in floor.trials[:rounds]]
+
+
+def floor_share_rows(a: Results, b: Results, band: float) -> list[Row]:
+    """How each implementation's share of its floor moved: the change in its own speed with the
+    machine's drift divided out (both sides of the share ran next to each other in each run)."""
+    ours = {(f.server, f.scenario): f for f in a.floor_shares}
+    theirs = {(f.server, f.scenario): f for f in b.floor_shares}
+    rows = []
+    for key in [k for k in ours if k in theirs]:
+        old, new = paired_floor_rps(a, ours[key]), paired_floor_rps(b, theirs[key])
+        if min(len(old[0]), len(new[0])) < 2:
+            continue
+        change, low, high = paired_change_ci(old, new)
+        rows.append(
+            Row(
+                scenario=key[1],
+                subject=key[0],
+                metric="share of floor",
+                a=ours[key].share,
+                b=theirs[key].share,
+                trials=(len(old[0]), len(new[0])),
+                change=change,
+                ci95=(low, high),
+                verdict=change_verdict(low, high, band, higher_is_better=True),
+                flags_a=ours[key].flags,
+                flags_b=theirs[key].flags,
+            )
+        )
+    return rows
+
+
+def machine_drift(rows: list[Row]) -> str | None:
+    """A warning when the floor apps themselves got faster or slower from A to B."""
+    moved = [r for r in rows if r.metric == "req/s" and r.subject.endswith("(floor)") and r.change]
+    if not any(r.verdict in ("faster", "slower") for r in moved):
+        return None
+    changes = sorted(r.change for r in moved if r.change is not None)
+    return (
+        f"CONTROL MOVED: the floor apps' req/s changed by B ÷ A {changes[0]:.2f}–{changes[-1]:.2f} "
+        "(significantly for at least one). If their code is the same in both runs, the machine itself "
+        "was faster or slower in B, and every absolute req/s and p99 change here is confounded with it; "
+        "read an implementation's own change from its 'share of floor' row, and the frameworks' from "
+        "the FastAPI÷Flask rows (both measured within each run)."
+    )
+
+
 def by_scenario(rows: list[Row]) -> list[Row]:
     """Rows grouped by scenario, in the order the scenarios first appear (the runs' order)."""
     first: dict[str, int] = {}
@@ -247,6 +307,7 @@ def by_scenario(rows: list[Row]) -> list[Row]:
 
 
 def changes(a: Results, b: Results, a_name: str, b_name: str, band: float = BAND) -> RunChanges:
+    rows = by_scenario(cell_rows(a, b, band) + floor_share_rows(a, b, band) + comparison_rows(a, b, band))
     return RunChanges(
         a=a_name,
         b=b_name,
@@ -259,7 +320,8 @@ def changes(a: Results, b: Results, a_name: str, b_name: str, band: float = BAND
         cpu_model=b.machine.cpu_model,
         band=band,
         mismatches=mismatches(a, b),
-        rows=by_scenario(cell_rows(a, b, band) + comparison_rows(a, b, band)),
+        rows=rows,
+        control=machine_drift(rows),
     )
 
 

@@ -91,8 +91,8 @@ def header(changes: RunChanges) -> list[str]:
         f"B: {changes.b} (started {changes.b_started_at:%Y-%m-%d %H:%M}Z, code {_code(changes.b_revision)})",
         f"Profile {changes.profile_name}, {changes.database}, {changes.cpu_model}. B ÷ A of the mean over "
         f"the trials, 95 % bootstrap CI (each run's trials resampled on their own); no change: the whole "
-        f"interval within ±{100 * changes.band:.0f} %. req/s and FastAPI÷Flask: above 1 is faster; "
-        "p99: below 1 is faster.",
+        f"interval within ±{100 * changes.band:.0f} %. req/s, share of floor and FastAPI÷Flask: above 1 is "
+        "faster; p99: below 1 is faster.",
     ]
     counts = Counter(r.verdict for r in changes.rows)
     lines.append(
@@ -100,6 +100,8 @@ def header(changes: RunChanges) -> list[str]:
     )
     if any(r.flags_a or r.flags_b for r in changes.rows):
         lines.append(FLAGGED)
+    if changes.control:
+        lines.append(changes.control)
     if changes.mismatches:
         lines.append(
             "COMPARED DESPITE A DIFFERENT SETUP (--allow-mismatch): "

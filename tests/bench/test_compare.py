@@ -264,3 +264,36 @@ def test_p99_leaves_out_trials_without_a_response() -> None:
     assert one_silent["p99"].trials == (3, 2)
     assert one_silent["p99"].change == pytest.approx(1.0)
     assert two_silent["p99"].verdict == "inconclusive" and two_silent["p99"].ci95 is None
+
+
+def with_floor(own: list[float], floor: list[float]) -> Results:
+    """A server's product reads and its floor's, as make bench analyses them (a share of floor)."""
+    cells = [
+        cell(FLASK, "product_by_id", own),
+        cell(FLASK, "floor_product_by_id", floor, target="floor"),
+    ]
+    return analyse(results(cells))
+
+
+def test_a_machine_that_slowed_down_moves_the_floor_and_compare_says_so() -> None:
+    a = with_floor(A_RPS, scaled(A_RPS, 1.1))
+    b = with_floor(scaled(A_RPS, 0.8), scaled(A_RPS, 0.88))  # both 20 % slower: the machine
+
+    found = changes(a, b, "A", "B")
+
+    verdicts = {(r.name, r.metric): r for r in found.rows}
+    assert verdicts[(f"product_by_id · {FLASK}", "req/s")].verdict == "slower"
+    share = verdicts[(f"product_by_id · {FLASK}", "share of floor")]
+    assert share.change == pytest.approx(1.0) and share.verdict == "no change"
+    assert found.control is not None and "CONTROL MOVED" in found.control
+
+
+def test_a_slower_implementation_on_a_steady_machine_shows_in_its_share_of_floor() -> None:
+    a = with_floor(A_RPS, scaled(A_RPS, 1.1))
+    b = with_floor(scaled(A_RPS, 0.8), scaled(A_RPS, 1.1))  # the floor held: the code got slower
+
+    found = changes(a, b, "A", "B")
+
+    share = next(r for r in found.rows if r.metric == "share of floor")
+    assert share.change == pytest.approx(0.8) and share.verdict == "slower"
+    assert found.control is None
