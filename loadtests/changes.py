@@ -8,8 +8,8 @@ comparison and a share of the floor keep each run's rounds paired, as `make benc
 The floor apps are the control: their code rarely changes between two runs, so when their req/s
 move, the machine moved (another tenant, CPU steal), and every absolute req/s change is
 confounded with it. The ratios measured within each run (FastAPI ÷ Flask, an implementation's
-share of its floor) are not, which is why a change in an implementation's own speed is best
-read from its share-of-floor row.
+share of its floor) are much less so (both sides ran side by side), which is why a change in an
+implementation's own speed is best read from its share-of-floor row.
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def machine_drift(rows: list[Row]) -> str | None:
         "(significantly for at least one). If their code is the same in both runs, the machine itself "
         "was faster or slower in B, and every absolute req/s and p99 change here is confounded with it; "
         "read an implementation's own change from its 'share of floor' row, and the frameworks' from "
-        "the FastAPI÷Flask rows (both measured within each run)."
+        "the FastAPI÷Flask rows (both measured within each run, so far less confounded)."
     )
 
 
