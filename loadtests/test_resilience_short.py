@@ -8,6 +8,7 @@ growth over 30 s per server is reported, not asserted: a minute says little abou
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -35,6 +36,8 @@ SOAK_RATE = 100.0
 @pytest.fixture(scope="module")
 def context() -> Iterator[faults.Context]:
     if (reason := unavailable_reason()) is not None:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":  # CI: the PostgreSQL path is never skipped
+            pytest.fail(f"REQUIRE_POSTGRES=1 but no private PostgreSQL cluster can start: {reason}")
         pytest.skip(f"the outage and pool faults need a private PostgreSQL cluster: {reason}")
     with ExitStack() as stack:
         # Not tmp_path: pytest's directories are private to root, and the cluster runs as postgres.
