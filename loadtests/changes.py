@@ -226,23 +226,35 @@ def comparison_rows(a: Results, b: Results, band: float) -> list[Row]:
             rows.append(Row(scenario=key[0], subject=subject, verdict=verdict))
             continue
         old, new = paired_rps(a, *key), paired_rps(b, *key)
-        change, low, high = paired_change_ci(old, new)
         rows.append(
-            Row(
-                scenario=key[0],
-                subject=subject,
-                metric="FastAPI÷Flask",
-                a=ours[key].ratio,
-                b=theirs[key].ratio,
-                trials=(len(old[0]), len(new[0])),
-                change=change,
-                ci95=(low, high),
-                verdict=change_verdict(low, high, band, higher_is_better=True),
-                flags_a=ours[key].flags,
-                flags_b=theirs[key].flags,
-            )
+            ratio_row(key[0], subject, "FastAPI÷Flask", (ours[key].ratio, theirs[key].ratio), old, new, band)
         )
+        rows[-1].flags_a, rows[-1].flags_b = ours[key].flags, theirs[key].flags
     return rows
+
+
+def ratio_row(
+    scenario: str,
+    subject: str,
+    metric: Metric,
+    values: tuple[float, float],
+    old: tuple[list[float], list[float]],
+    new: tuple[list[float], list[float]],
+    band: float,
+) -> Row:
+    """How a ratio measured within each run (numerator ÷ denominator, rounds paired) moved."""
+    change, low, high = paired_change_ci(old, new)
+    return Row(
+        scenario=scenario,
+        subject=subject,
+        metric=metric,
+        a=values[0],
+        b=values[1],
+        trials=(len(old[0]), len(new[0])),
+        change=change,
+        ci95=(low, high),
+        verdict=change_verdict(low, high, band, higher_is_better=True),
+    )
 
 
 def paired_floor_rps(results: Results, share: FloorShare) -> tuple[list[float], list[float]]:
@@ -264,22 +276,10 @@ def floor_share_rows(a: Results, b: Results, band: float) -> list[Row]:
         old, new = paired_floor_rps(a, ours[key]), paired_floor_rps(b, theirs[key])
         if min(len(old[0]), len(new[0])) < 2:
             continue
-        change, low, high = paired_change_ci(old, new)
         rows.append(
-            Row(
-                scenario=key[1],
-                subject=key[0],
-                metric="share of floor",
-                a=ours[key].share,
-                b=theirs[key].share,
-                trials=(len(old[0]), len(new[0])),
-                change=change,
-                ci95=(low, high),
-                verdict=change_verdict(low, high, band, higher_is_better=True),
-                flags_a=ours[key].flags,
-                flags_b=theirs[key].flags,
-            )
+            ratio_row(key[1], key[0], "share of floor", (ours[key].share, theirs[key].share), old, new, band)
         )
+        rows[-1].flags_a, rows[-1].flags_b = ours[key].flags, theirs[key].flags
     return rows
 
 

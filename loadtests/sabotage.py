@@ -242,27 +242,14 @@ class SabotagedWsgi:
         start_response: StartResponse,
         rewrite: Callable[[str, int, bytes], bytes | None],
     ) -> Iterable[bytes]:
-        started: list[Any] = []
-
-        def capture(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], object]:
-            started[:] = [status, headers, exc_info]
-            return lambda data: None
-
-        chunks = self.app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            getattr(chunks, "close", lambda: None)()
-        status, headers, exc_info = started
+        status, headers, body = self._answer(environ)
         new_body = rewrite(environ["PATH_INFO"], int(status[:3]), body)
         if new_body is not None:
             body = new_body
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [
                 ("Content-Length", str(len(body)))
             ]
-        start_response(status, headers, exc_info)
+        start_response(status, headers)
         return [body]
 
 
