@@ -472,6 +472,8 @@ def test_orders_filter_by_status(client: httpx.Client, admin: Account, customer:
         ({"status": "PAID"}, "status"),
         ({"user_id": "abc"}, "user_id"),
         ({"user_id": "0"}, "user_id"),
+        ({"user_id": "1.0"}, "user_id"),
+        ({"user_id": "+1"}, "user_id"),
         ({"limit": "0"}, "limit"),
         ({"limit": "101"}, "limit"),
         ({"limit": "ten"}, "limit"),

@@ -456,8 +456,12 @@ def test_min_price_above_max_price_is_an_empty_page(client: httpx.Client, admin:
     assert response.json() == {"items": [], "next_cursor": None}
 
 
+# A query integer is decimal text: "0.0", " 1", "+1" and "1_000" are not integers (schema: type integer).
+NOT_DECIMAL_TEXT = ["0.0", "1.0", " 1", "1 ", "+1", "1_000"]
+
+
 @pytest.mark.parametrize("parameter", ["min_price_cents", "max_price_cents"])
-@pytest.mark.parametrize("value", ["-1", "abc", "1.5", "1e3"])
+@pytest.mark.parametrize("value", ["-1", "abc", "1.5", "1e3", *NOT_DECIMAL_TEXT])
 def test_bad_price_filter_is_422(client: httpx.Client, parameter: str, value: str) -> None:
     response = client.get("/v1/products", params={parameter: value})
     assert_error(response, 422, "validation_error", {parameter})
@@ -470,6 +474,9 @@ def test_repeated_query_parameter_takes_the_last_value(client: httpx.Client, adm
     assert response.json()["items"] == [product]
     response = client.get("/v1/products", params=[("q", tag), ("limit", "0"), ("limit", "5")])
     assert response.status_code == 200, response.text
+    # Only the last value is judged (the bad `limit=0` above was ignored), so a bad last one is refused.
+    response = client.get("/v1/products", params=[("max_price_cents", "x"), ("max_price_cents", "0.0")])
+    assert_error(response, 422, "validation_error", {"max_price_cents"})
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -518,7 +525,7 @@ def test_page_size_100_is_allowed(client: httpx.Client, admin: Account) -> None:
     assert exactly_100 == {"items": created[:100], "next_cursor": None}
 
 
-@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "1e1"])
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "1e1", *NOT_DECIMAL_TEXT[1:]])
 def test_bad_limit_is_422(client: httpx.Client, limit: str) -> None:
     assert_error(client.get("/v1/products", params={"limit": limit}), 422, "validation_error", {"limit"})
 

@@ -93,7 +93,7 @@ def test_list_of_users_pages_by_limit(client: httpx.Client, admin: Account) -> N
     assert (default["next_cursor"] is None) == (len(everyone) <= 20)
 
 
-@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "1e1"])
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "1e1", "5.0", " 5", "+5"])
 def test_list_of_users_rejects_a_bad_limit(client: httpx.Client, admin: Account, limit: str) -> None:
     response = client.get("/v1/users", params={"limit": limit}, headers=admin.headers)
     assert_error(response, 422, "validation_error", {"limit"})

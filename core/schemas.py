@@ -6,6 +6,7 @@ unknown fields. Query models parse from text, as query strings are text.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -14,6 +15,7 @@ from pydantic import (
     MISSING,
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -21,6 +23,7 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from core.etags import etag_for
 from core.ids import ID_PATTERN, MAX_ID
@@ -87,7 +90,22 @@ Role = Literal["customer", "admin"]
 OrderStatus = Literal["pending", "paid", "shipped", "cancelled"]
 Timestamp = Annotated[datetime, PlainSerializer(_rfc3339_utc, return_type=str)]
 IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x20-\x7e]+$")]
-QueryInt = Annotated[int, Field(ge=0, le=MAX_ID)]
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+")
+
+
+def _decimal_text(value: object) -> object:
+    # pydantic's lax int also takes "1.0", " 1", "+1" and "1_000": not integers as the schema
+    # (type: integer) and the contract ("parsed from their text") read a query parameter.
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        message = "Input should be a valid integer, unable to parse string as an integer"
+        raise PydanticCustomError("int_parsing", message)
+    return value
+
+
+# A query integer: decimal digits, with a minus sign to reach the range check rather than a parse
+# error. It goes after Field(...): before it, the bounds would reach the JSON schema as `ge`/`le`.
+QueryInteger = BeforeValidator(_decimal_text)
+QueryInt = Annotated[int, Field(ge=0, le=MAX_ID), QueryInteger]
 PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Checked by core.pagination.decode_cursor (a 422 naming `cursor`); the schema only documents it.
 Cursor = Annotated[str, WithJsonSchema({"type": "string", "pattern": f"^{ID_PATTERN}$"})]
@@ -210,7 +228,7 @@ class OrderPublic(ResponseModel):
 
 
 class PageQuery(BaseModel):
-    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), QueryInteger] = DEFAULT_PAGE_SIZE
     cursor: Cursor | None = None
 
 
@@ -222,7 +240,7 @@ class ProductQuery(PageQuery):
 
 class OrderQuery(PageQuery):
     status: OrderStatus | None = None
-    user_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    user_id: Annotated[int, Field(ge=1, le=MAX_ID), QueryInteger] | None = None
 
 
 T = TypeVar("T")
