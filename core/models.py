@@ -80,13 +80,6 @@ class Product(Timestamped, Base):
         # Price filters (core/services/products.py): a covering index, from which the service
         # also counts whether a filter is narrow.
         Index("ix_products_price_cents_id", "price_cents", "id"),
-        # Name search on PostgreSQL: pg_trgm's GIN index serves `name ILIKE '%q%'` (migration 0002).
-        Index(
-            "ix_products_name_trgm",
-            "name",
-            postgresql_using="gin",
-            postgresql_ops={"name": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -97,33 +90,30 @@ class Product(Timestamped, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-# Name search on SQLite: an FTS5 table with the trigram tokenizer over products.name (external
-# content, kept by triggers; migration 0002). Virtual tables are outside the ORM's metadata, so
-# schema comparisons (migrations/env.py, tests/unit/test_migrations.py) skip it and its shadow
-# tables by name.
-PRODUCT_NAME_SEARCH = "products_name_fts"
+# Name search (core/services/products.py): every suffix of each product's lower-cased name, cut
+# to NAME_SUFFIX_LENGTH characters, with the product's id. A substring of a name is a prefix of
+# one of its suffixes, so any `q` is one range of the primary key. Triggers on products keep it,
+# lower-casing with the database's own lower() (migration 0003); it is never written from Python.
+NAME_SUFFIX_LENGTH = 16
+# PostgreSQL sorts text by the database's locale, where a prefix need not be a range: by code point.
+SuffixText = Text().with_variant(Text(collation="C"), "postgresql")
 
 
-def is_outside_metadata(table_name: str) -> bool:
-    """The SQLite name-search table and its FTS5 shadow tables (`products_name_fts_data`, ...)."""
-    return table_name == PRODUCT_NAME_SEARCH or table_name.startswith(f"{PRODUCT_NAME_SEARCH}_")
+class ProductNameSuffix(Base):
+    __tablename__ = "product_name_suffixes"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # the primary key is the table: no second copy
+
+    suffix: Mapped[str] = mapped_column(SuffixText, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Id, primary_key=True)
 
 
-POSTGRESQL_ONLY_INDEXES = {"ix_products_name_trgm"}
+class NamePosition(Base):
+    """The character positions 1..200 of a product name, which the suffix triggers join: SQLite
+    triggers cannot generate a series."""
 
+    __tablename__ = "name_positions"
 
-def schema_comparison_options(dialect: str) -> dict[str, Any]:
-    """Alembic options for comparing a database with these models (autogenerate, the migration
-    test): skip SQLite's name search, which the models cannot declare, and on other databases
-    the indexes only PostgreSQL has (Alembic does not follow `ddl_if`)."""
-
-    def include_name(name: str | None, type_: str, _parents: object) -> bool:
-        return not (type_ == "table" and name is not None and is_outside_metadata(name))
-
-    def include_object(_object: object, name: str | None, type_: str, *_: object) -> bool:
-        return not (type_ == "index" and dialect != "postgresql" and name in POSTGRESQL_ONLY_INDEXES)
-
-    return {"include_name": include_name, "include_object": include_object}
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class Order(Timestamped, Base):

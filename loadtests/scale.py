@@ -81,6 +81,13 @@ SHAPES = [
     Shape("products: q no match, literal %", "public", _fixed(q="50%")),
     Shape("products: q 2 chars, common", "public", _fixed(q="mu")),
     Shape("products: q 2 chars, no match", "public", _fixed(q="zq")),
+    Shape("products: q 1 char, common", "public", _fixed(q="e")),
+    Shape("products: q 1 char, no match", "public", _fixed(q="z")),
+    # Names end in their id, so a number's prefix matches more names in a larger catalogue: at
+    # 1M, `lamp 12` has about 1,100 matches (read by id from the name index) and `lamp 1` about
+    # 11,000 (more than FEW: read in id order); at 10k, a hundredth of that.
+    Shape("products: q mid-frequency, below FEW at 1M", "public", _fixed(q="lamp 12")),
+    Shape("products: q mid-frequency, above FEW at 1M", "public", _fixed(q="lamp 1")),
     Shape("products: min_price broad", "public", _fixed(min_price_cents=1000)),
     Shape("products: min_price few matches", "public", _fixed(min_price_cents=49_995)),
     Shape("products: max_price few matches", "public", _fixed(max_price_cents=104)),

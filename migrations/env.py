@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from core.db import make_engine
-from core.models import Base, schema_comparison_options
+from core.models import Base
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -27,7 +27,6 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
-            **schema_comparison_options(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, String, column, exists, func, select, table
+from collections.abc import Iterator
+
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from core.db import Database
 from core.errors import NotFound, PreconditionFailed, ProductInUse
 from core.etags import IfMatch, etag_for
-from core.models import PRODUCT_NAME_SEARCH, OrderItem, Product
+from core.models import NAME_SUFFIX_LENGTH, OrderItem, Product, ProductNameSuffix
 from core.pagination import decode_cursor, make_page
 from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
 
@@ -30,73 +32,62 @@ def read_product(product_id: int, *, db: Database) -> ProductPublic:
         return ProductPublic.model_validate(product)
 
 
-# What an id or a price is compared through: the mapped column, the search table's rowid, `price + 0`.
-Column = QueryableAttribute[int] | ColumnElement[int]
-
-
 def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
     """Public listing by id; `q` is a literal, case-insensitive substring of the name.
 
     Built so a page costs about the same with a million products as with ten thousand (README:
-    Scale): a narrow price filter is read from its index; otherwise rows are read in id order,
-    through SQLite's trigram search when there is one to use, and the first page's worth is kept.
-    Whatever path finds the rows, the contract's predicates below decide which ones match."""
+    Scale). A filter with an index (price, name) first counts its candidates there, up to FEW:
+    none is an empty page at once; a few are read by id and sorted; more are left to the read in
+    id order, where a page turns up within about limit × products / FEW rows. Whatever path
+    finds the rows, the contract's predicates below decide which ones match."""
     after = decode_cursor(query.cursor)
     matches = [Product.name.icontains(query.q, autoescape=True)] if query.q else []
-    order_key: Column = Product.id
+    # `+ 0` keeps the planner off the price index when the range is broad: most rows match, so
+    # reading in id order finds a page sooner than sorting every match.
+    matches += _price_range(query, Product.price_cents + 0)
     with db.read() as session:
-        statement = select(Product)
-        if _price_filtered(query) and _few_in_price_range(session, query):
-            in_range = select(Product.id).where(*_price_range(query, Product.price_cents))
-            matches.append(Product.id.in_(in_range))
-        else:
-            # `+ 0` keeps the planner off the price index: most rows match, so reading in id
-            # order finds a page sooner than sorting every match.
-            matches.extend(_price_range(query, Product.price_cents + 0))
-            if len(query.q) >= TRIGRAM and session.get_bind().dialect.name == "sqlite":
-                order_key = NAME_SEARCH.c.rowid  # the trigram index hands out matches in id order
-                statement = statement.join(NAME_SEARCH, NAME_SEARCH.c.rowid == Product.id).where(
-                    NAME_SEARCH.c[PRODUCT_NAME_SEARCH].match(_fts_phrase(query.q))
-                )
+        for candidates in _indexed_candidates(query):
+            found = session.scalar(select(func.count()).select_from(candidates.limit(FEW + 1).subquery()))
+            if not found:
+                return make_page([], query.limit)
+            if found <= FEW:
+                matches.append(Product.id.in_(candidates))
+                break
+        statement = select(Product).where(*matches)
         if after is not None:
-            statement = statement.where(order_key > after)
-        statement = statement.where(*matches).order_by(order_key).limit(query.limit + 1)
+            statement = statement.where(Product.id > after)
+        statement = statement.order_by(Product.id).limit(query.limit + 1)
         products = [ProductPublic.model_validate(product) for product in session.scalars(statement)]
     return make_page(products, query.limit)
 
 
-# Trigram indexes (SQLite FTS5's tokenizer, PostgreSQL's pg_trgm) find substrings of at least
-# three characters; a shorter `q` is matched by reading products in id order.
-TRIGRAM = 3
-# A price filter matching at most this many products is read from ix_products_price_cents_id and
-# sorted; a broader one is checked row by row in id order, where a page turns up within about
-# limit × products / FEW_PRICES rows.
-FEW_PRICES = 2000
-NAME_SEARCH = table(PRODUCT_NAME_SEARCH, column("rowid", Integer), column(PRODUCT_NAME_SEARCH, String))
+FEW = 2000
+# Above every suffix that starts with a key of at most NAME_SUFFIX_LENGTH characters.
+_ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH
 
 
-def _price_filtered(query: ProductQuery) -> bool:
-    return query.min_price_cents is not None or query.max_price_cents is not None
+def _indexed_candidates(query: ProductQuery) -> Iterator[Select[int]]:
+    """The ids each indexed filter allows, price range first (its probe reads a narrower index)."""
+    if query.min_price_cents is not None or query.max_price_cents is not None:
+        yield select(Product.id).where(*_price_range(query, Product.price_cents))
+    if query.q:
+        # Lower-cased by the database, as the triggers lower-case the names (migration 0003).
+        key = func.substr(func.lower(query.q), 1, NAME_SUFFIX_LENGTH)
+        suffix = ProductNameSuffix.suffix
+        yield select(ProductNameSuffix.product_id).where(
+            suffix >= key, suffix <= key.concat(_ABOVE_EVERY_CHARACTER)
+        )
 
 
-def _price_range(query: ProductQuery, price: Column) -> list[ColumnElement[bool]]:
+def _price_range(
+    query: ProductQuery, price: ColumnElement[int] | QueryableAttribute[int]
+) -> list[ColumnElement[bool]]:
     conditions = []
     if query.min_price_cents is not None:
         conditions.append(price >= query.min_price_cents)
     if query.max_price_cents is not None:
         conditions.append(price <= query.max_price_cents)
     return conditions
-
-
-def _few_in_price_range(session: Session, query: ProductQuery) -> bool:
-    """Whether at most FEW_PRICES products are in the price range (counted on the index)."""
-    probe = select(Product.id).where(*_price_range(query, Product.price_cents)).limit(FEW_PRICES + 1)
-    return (session.scalar(select(func.count()).select_from(probe.subquery())) or 0) <= FEW_PRICES
-
-
-def _fts_phrase(text: str) -> str:
-    """An FTS5 string: every character literal, so it matches `text` as a substring."""
-    return '"' + text.replace('"', '""') + '"'
 
 
 def update_product(

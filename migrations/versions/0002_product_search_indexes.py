@@ -42,6 +42,16 @@ SQLITE_SEARCH = [
 
 def upgrade() -> None:
     op.create_index("ix_products_price_cents_id", "products", ["price_cents", "id"])
+    create_name_search()
+
+
+def downgrade() -> None:
+    drop_name_search()
+    op.drop_index("ix_products_price_cents_id", table_name="products")
+
+
+# Also used by migration 0003, which replaces this name search, and by its downgrade.
+def create_name_search() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.create_index(
@@ -56,11 +66,10 @@ def upgrade() -> None:
             op.execute(statement)
 
 
-def downgrade() -> None:
+def drop_name_search() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_products_name_trgm", table_name="products")
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER products_name_fts_{trigger}")
         op.execute("DROP TABLE products_name_fts")
-    op.drop_index("ix_products_price_cents_id", table_name="products")

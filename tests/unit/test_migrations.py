@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from core.migrate import downgrade, upgrade
-from core.models import PRODUCT_NAME_SEARCH, Base, is_outside_metadata, schema_comparison_options
+from core.models import Base
 from devtools.databases import fresh_database, postgres_unavailable_reason
 
 
@@ -29,10 +29,7 @@ def differences(url: str) -> list[object]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            # SQLite's FTS5 name search (a virtual table and its shadow tables, migration 0002)
-            # is outside the models' metadata: skipped here explicitly, checked by `model_tables`.
-            options = schema_comparison_options(connection.dialect.name)
-            context = MigrationContext.configure(connection, opts=options)
+            context = MigrationContext.configure(connection)
             return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()
@@ -50,17 +47,6 @@ def expression_indexes(url: str) -> set[str]:
         engine.dispose()
 
 
-def model_tables(url: str, kind: str) -> set[str]:
-    """The tables the models declare; SQLite must also have its name search (and nothing else)."""
-    names = tables(url)
-    outside = {name for name in names if is_outside_metadata(name)}
-    if kind == "sqlite":
-        assert PRODUCT_NAME_SEARCH in outside
-    else:
-        assert outside == set()
-    return names - outside
-
-
 # Functional indexes of the models (lower(email)), which SQLite cannot reflect.
 EXPRESSION_INDEXES = {"uq_users_email_lower"}
 
@@ -74,12 +60,12 @@ def test_upgrade_downgrade_upgrade_leaves_exactly_the_models(kind: str, tmp_path
             pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
         pytest.skip(f"PostgreSQL migration test skipped: {reason}")
     with fresh_database(kind, tmp_path, "migrations") as url:  # migrated to head
-        assert model_tables(url, kind) == set(Base.metadata.tables)
+        assert tables(url) == set(Base.metadata.tables)
         assert differences(url) == []
         downgrade(url)
         assert tables(url) == set()
         upgrade(url)
-        assert model_tables(url, kind) == set(Base.metadata.tables)
+        assert tables(url) == set(Base.metadata.tables)
         assert differences(url) == []
         if kind == "sqlite":
             assert expression_indexes(url) == EXPRESSION_INDEXES

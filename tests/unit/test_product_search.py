@@ -112,11 +112,19 @@ def listed(db: Database, query: ProductQuery) -> list[int]:
             return ids
 
 
-@pytest.mark.parametrize("few_prices", [0, 10_000], ids=["broad-price-path", "narrow-price-path"])
+PATHS = ["id-order", "price-index-first", "name-index-first"]
+
+
+@pytest.mark.parametrize("path", PATHS)
 def test_every_path_gives_the_rows_of_the_plain_scan(
-    catalogue: Database, few_prices: int, monkeypatch: pytest.MonkeyPatch
+    catalogue: Database, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "FEW_PRICES", few_prices)
+    """FEW = 0: no index is ever narrow enough, so rows are read in id order; FEW = 10,000: the
+    first indexed filter (price, or name when their order is reversed) gives the candidates."""
+    monkeypatch.setattr(service, "FEW", 0 if path == "id-order" else 10_000)
+    if path == "name-index-first":
+        candidates = service._indexed_candidates
+        monkeypatch.setattr(service, "_indexed_candidates", lambda query: reversed(list(candidates(query))))
     checked = 0
     for q in QUERIES:
         for prices in PRICES:
@@ -128,7 +136,7 @@ def test_every_path_gives_the_rows_of_the_plain_scan(
 
 
 def test_the_name_search_follows_inserts_renames_and_deletes(catalogue: Database) -> None:
-    """SQLite's FTS5 table is kept by triggers; PostgreSQL's index by the database itself."""
+    """The suffix table is kept by triggers (migration 0003)."""
     with catalogue.write() as session:
         first, second = session.scalars(select(Product).order_by(Product.id).limit(2))
         first.name = "zebra crossing"
@@ -143,21 +151,27 @@ def test_the_name_search_follows_inserts_renames_and_deletes(catalogue: Database
 # --- plans on a large catalogue ----------------------------------------------------------------
 
 LARGE = SeedSpec(users=20, products=50_000, orders=200)
-# (shape, query, what its plan must read products through). Names are "<adjective> <noun> <id>",
-# prices uniform in 100..49,999 cents (loadtests/seed.py).
+# (shape, query, how its page reads products: in id order, through the price or the name index,
+# or not at all when a probe found no candidate). Names are "<adjective> <noun> <id>", prices
+# uniform in 100..49,999 cents (loadtests/seed.py).
 SHAPES: list[tuple[str, dict[str, Any], str]] = [
     ("first page", {}, "id order"),
     ("deep cursor", {"cursor": "45000"}, "id order"),
-    ("q common", {"q": "kettle"}, "name index"),
-    ("q no match", {"q": "zebra"}, "name index"),
-    ("q no match, deep cursor", {"q": "zebra", "cursor": "45000"}, "name index"),
-    ("q literal %", {"q": "50%"}, "name index"),
+    ("q common", {"q": "kettle"}, "id order"),
+    ("q 1 char, common", {"q": "e"}, "id order"),
+    ("q rare", {"q": " 4000"}, "name index"),
+    ("q rare, 2 chars", {"q": "4 "}, "none"),
+    ("q no match", {"q": "zebra"}, "none"),
+    ("q no match, deep cursor", {"q": "zebra", "cursor": "45000"}, "none"),
+    ("q no match, 2 chars", {"q": "zq"}, "none"),
+    ("q literal %", {"q": "50%"}, "none"),
     ("min_price narrow", {"min_price_cents": 49_900}, "price index"),
     ("max_price narrow", {"max_price_cents": 150}, "price index"),
     ("price range narrow", {"min_price_cents": 20_000, "max_price_cents": 20_100}, "price index"),
-    ("price no match", {"min_price_cents": 60_000}, "price index"),
+    ("price no match", {"min_price_cents": 60_000}, "none"),
     ("q common + price narrow", {"q": "kettle", "min_price_cents": 49_900}, "price index"),
-    ("q no match + price broad", {"q": "zebra", "min_price_cents": 1000}, "name index"),
+    ("q rare + price broad", {"q": " 4000", "min_price_cents": 1000}, "name index"),
+    ("q no match + price broad", {"q": "zebra", "min_price_cents": 1000}, "none"),
     ("price broad", {"min_price_cents": 1000}, "id order"),
 ]
 
@@ -189,6 +203,11 @@ def statements(db: Database, query: ProductQuery) -> list[tuple[str, Any]]:
     return [(sql, parameters) for sql, parameters in sent if sql.lstrip().upper().startswith("SELECT")]
 
 
+def count(db: Database, sql: str, parameters: Any) -> int:
+    with db.engine.connect() as connection:
+        return int(connection.exec_driver_sql(sql, parameters).scalar_one())
+
+
 def plan(db: Database, sql: str, parameters: Any) -> str:
     prefix = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN "
     with db.engine.connect() as connection:
@@ -196,24 +215,20 @@ def plan(db: Database, sql: str, parameters: Any) -> str:
     return "\n".join(str(row[-1]) for row in rows)
 
 
-# How each kind of access shows in a plan. On SQLite a read in id order is `SCAN products` (from
-# the first row) or `SEARCH ... (rowid>?)` (after a cursor), without a sort: it stops at the page,
-# which is what an unfiltered list or a broad filter needs; every other shape must not scan.
-# PostgreSQL chooses by cost between its indexes and a read in id order that stops at the page; a
-# shape whose whole answer is smaller than a page (read from the start) must use its index, since
-# any read in id order would then go through every product.
-ACCESS = {
+# How each index shows in a plan. On SQLite a read in id order is `SCAN products` (from the first
+# row) or `SEARCH ... (rowid>?)` (after a cursor), without a sort: it stops at the page, which is
+# what an unfiltered list or a broad filter needs; every other page must not scan. PostgreSQL
+# chooses by cost between an index and a read in id order that stops at the page; a page that
+# holds the whole answer (read from the start) must use its index, since any read in id order
+# would then go through every product.
+INDEX = {
     "sqlite": {
-        "id order": "products",
-        "name index": "SCAN products_name_fts VIRTUAL TABLE INDEX",
-        "price index": "INDEX ix_products_price_cents_id (price_cents",
+        "price index": "COVERING INDEX ix_products_price_cents_id (price_cents",
+        "name index": "SEARCH product_name_suffixes USING PRIMARY KEY (suffix>? AND suffix<?)",
     },
-    "postgresql": {
-        "id order": "products_pkey",
-        "name index": "Bitmap Index Scan on ix_products_name_trgm",
-        "price index": "ix_products_price_cents_id",
-    },
+    "postgresql": {"price index": "ix_products_price_cents_id", "name index": "product_name_suffixes_pkey"},
 }
+ID_ORDER = [["SCAN products"], ["SEARCH products USING INTEGER PRIMARY KEY (rowid>?)"]]
 
 
 @pytest.mark.parametrize(("shape", "params", "access"), SHAPES, ids=[shape for shape, _, _ in SHAPES])
@@ -222,23 +237,30 @@ def test_no_list_shape_reads_all_products(
 ) -> None:
     query = ProductQuery(**params)
     sent = statements(large, query)
-    page_plan = plan(large, *sent[-1])
-    probes = [plan(large, sql, parameters) for sql, parameters in sent[:-1]]
-    if large.dialect == "sqlite":
-        assert ACCESS["sqlite"][access] in page_plan, f"{shape}:\n{page_plan}"
-        lines = page_plan.splitlines()
-        if access == "id order":
-            assert lines in (["SCAN products"], ["SEARCH products USING INTEGER PRIMARY KEY (rowid>?)"]), (
-                shape
+    probes = [(sql, parameters) for sql, parameters in sent if "count(*)" in sql]
+    pages = [plan(large, sql, parameters) for sql, parameters in sent if "count(*)" not in sql]
+    index = INDEX[large.dialect]
+    # A probe counts candidates up to FEW + 1. One that finds at most FEW must read its index
+    # (`suffix` or `price_cents` in its SQL says which), or it would have read every product; a
+    # broad one stops at FEW + 1 whichever way it reads.
+    for sql, parameters in probes:
+        if count(large, sql, parameters) <= service.FEW:
+            probe_plan = plan(large, sql, parameters)
+            assert index["name index" if "suffix" in sql else "price index"] in probe_plan, (
+                f"{shape}:\n{probe_plan}"
             )
+    answer = service.list_products(query, db=large)
+    if access == "none":
+        assert pages == [] and answer.items == [], shape
+        return
+    (page_plan,) = pages
+    lines = page_plan.splitlines()
+    if large.dialect == "sqlite":
+        if access == "id order":
+            assert lines in ID_ORDER, f"{shape}:\n{page_plan}"
         else:
-            assert "SCAN products" not in lines, f"{shape}:\n{page_plan}"
-        # The price probe counts at most FEW_PRICES + 1 entries of the covering index.
-        assert all("COVERING INDEX ix_products_price_cents_id" in probe for probe in probes), probes
+            assert "SCAN products" not in lines and index[access] in page_plan, f"{shape}:\n{page_plan}"
         return
     assert "Seq Scan on products" not in page_plan, f"{shape}:\n{page_plan}"
-    short = service.list_products(query, db=large).next_cursor is None
-    if short and query.cursor is None:
-        assert ACCESS["postgresql"][access] in page_plan, f"{shape}:\n{page_plan}"
-    if access == "price index":  # a narrow probe reads the index (a broad one stops at FEW_PRICES)
-        assert all("ix_products_price_cents_id" in probe for probe in probes), probes
+    if access != "id order" and answer.next_cursor is None and query.cursor is None:
+        assert index[access] in page_plan, f"{shape}:\n{page_plan}"
