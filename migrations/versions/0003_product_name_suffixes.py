@@ -12,7 +12,7 @@ Triggers on `products` keep the table, lower-casing with the database's own lowe
 function the contract's predicate (`lower(name) LIKE ...`) uses, so a match is always found.
 SQLite triggers cannot generate a series, so the character positions 1..200 (a name's longest)
 are the rows of `name_positions`. On PostgreSQL the suffixes sort by code point (COLLATE "C"),
-so a prefix is a range, and TRUNCATE of products empties the table too.
+so a prefix is a range, and a TRUNCATE of products empties the table too.
 
 Revision ID: 0003
 Revises: 0002
@@ -77,7 +77,7 @@ POSTGRESQL_TRIGGERS = [
     END $$""",
     """CREATE FUNCTION product_name_suffixes_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        TRUNCATE product_name_suffixes;
+        DELETE FROM product_name_suffixes;  -- not TRUNCATE: the statement may be truncating it too
         RETURN NULL;
     END $$""",
     "CREATE TRIGGER product_name_suffixes_keep AFTER INSERT OR DELETE OR UPDATE OF name ON products "
