@@ -49,7 +49,7 @@ audit: install ## pip-audit over requirements.lock: 0 clean, 1 findings, 3 not a
 lock: install ## re-resolve requirements.lock from pyproject.toml
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --python-version 3.11 --no-header -o requirements.lock
 
-differential: install ## every front end vs Flask on random request sequences: N of them (default 150 in-process on SQLite, 20 otherwise); MODE=inprocess|live, DATABASE=sqlite|postgresql
+differential: install ## every front end vs Flask on random request sequences: N of them (default 100 in-process on SQLite, 10 otherwise); MODE=inprocess|live, DATABASE=sqlite|postgresql
 	$(if $(N),DIFFERENTIAL_EXAMPLES=$(N)) $(PYTEST) contract_tests/differential -q --mode=$(or $(MODE),inprocess) --database=$(or $(DATABASE),sqlite)
 
 fuzz-ci: install ## Schemathesis against live Flask and FastAPI: every check and phase, 100 cases per operation

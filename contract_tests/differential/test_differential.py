@@ -4,9 +4,9 @@ but what the contract's opening paragraph lets differ (generated values, message
 in Allow).
 
 DIFFERENTIAL_EXAMPLES sets how many sequences run (of DIFFERENTIAL_STEPS random steps each,
-after a fixed preamble): by default 150 in-process on SQLite, and 20 in the other modes (live
+after a fixed preamble): by default 100 in-process on SQLite, and 10 in the other modes (live
 servers, PostgreSQL), where each request costs more; the contract suite runs in all four, so
-`make test` tries 210 sequences in all. They are derandomized, so every run tries the same sequences, and
+`make test` tries 130 sequences in all. They are derandomized, so every run tries the same sequences, and
 nothing is written to a Hypothesis database. A disagreement fails with the shortest failing
 sequence found (Hypothesis shrinks it, then every step it does not need is dropped) as a script
 that replays it against a server, and both answers of its last step.
@@ -72,7 +72,7 @@ def examples(config: pytest.Config) -> int:
     if EXAMPLES is not None:
         return int(EXAMPLES)
     default_options = (config.getoption("mode"), config.getoption("database")) == ("inprocess", "sqlite")
-    return 150 if default_options else 20
+    return 100 if default_options else 10
 
 
 def test_every_front_end_agrees_with_flask_on_random_sequences(
