@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, any_, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from core.db import Database
@@ -37,26 +37,26 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
 
     Built so a page costs about the same with a million products as with ten thousand (README:
     Scale). A filter with an index (price, name) first counts its candidates there, up to FEW:
-    none is an empty page at once; a few are read by id and sorted; more are left to the read in
-    id order, where a page turns up within about limit × products / FEW rows. Whatever path
-    finds the rows, the contract's predicates below decide which ones match."""
+    none is an empty page at once; a few are sorted by id and read until the page is full; more
+    are left to the read in id order, where a page turns up within about limit × products / FEW
+    rows. Whatever path finds the rows, the contract's predicates below decide which ones match."""
     after = decode_cursor(query.cursor)
     matches = [Product.name.icontains(query.q, autoescape=True)] if query.q else []
     # `+ 0` keeps the planner off the price index when the range is broad: most rows match, so
     # reading in id order finds a page sooner than sorting every match.
     matches += _price_range(query, Product.price_cents + 0)
+    if after is not None:
+        matches.append(Product.id > after)
+    statement = select(Product)
     with db.read() as session:
         for candidates in _indexed_candidates(query):
             found = session.scalar(select(func.count()).select_from(candidates.limit(FEW + 1).subquery()))
             if not found:
                 return make_page([], query.limit)
             if found <= FEW:
-                matches.append(Product.id.in_(candidates))
+                statement = _among(statement, candidates, session.get_bind().dialect.name)
                 break
-        statement = select(Product).where(*matches)
-        if after is not None:
-            statement = statement.where(Product.id > after)
-        statement = statement.order_by(Product.id).limit(query.limit + 1)
+        statement = statement.where(*matches).order_by(Product.id).limit(query.limit + 1)
         products = [ProductPublic.model_validate(product) for product in session.scalars(statement)]
     return make_page(products, query.limit)
 
@@ -67,7 +67,9 @@ _ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH
 
 
 def _indexed_candidates(query: ProductQuery) -> Iterator[Select[int]]:
-    """The ids each indexed filter allows, price range first (its probe reads a narrower index)."""
+    """The ids each indexed filter allows, price range first (its probe reads a narrower index).
+    Not cut at the cursor: a name's suffixes are in the order of the text that follows, so ids
+    after a deep cursor may lie at the end of the range, and the page reads after it anyway."""
     if query.min_price_cents is not None or query.max_price_cents is not None:
         yield select(Product.id).where(*_price_range(query, Product.price_cents))
     if query.q:
@@ -77,6 +79,16 @@ def _indexed_candidates(query: ProductQuery) -> Iterator[Select[int]]:
         yield select(ProductNameSuffix.product_id).where(
             suffix >= key, suffix <= key.concat(_ABOVE_EVERY_CHARACTER)
         )
+
+
+def _among(statement: Select[Product], candidates: Select[int], dialect: str) -> Select[Product]:
+    """`statement` narrowed to the candidate ids, so that the page is read in id order and stops
+    at its last row. SQLite reads `id IN (subquery)` that way. PostgreSQL plans `IN` as a join
+    by its row estimates, which for a prefix range can be far off (a hash join over a read of
+    every product, 4.6 ms at 10k); `id = ANY(ARRAY(subquery))` is an index scan in id order."""
+    if dialect == "postgresql":
+        return statement.where(Product.id == any_(func.array(candidates.scalar_subquery())))
+    return statement.where(Product.id.in_(candidates))
 
 
 def _price_range(
