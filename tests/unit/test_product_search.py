@@ -43,6 +43,7 @@ NAMES = [
     "tab\there",
     "lamp 5000",
     "lamp 50001",
+    "a rather long product name, past the 16 characters a suffix keeps",
 ]
 QUERIES = [
     "kettle",
@@ -61,7 +62,8 @@ QUERIES = [
     "Émile",
 ]
 QUERIES += ["émile", "ÉMILE", "straße", "SSE", "b\th", "lamp 5000", "zebra", "ab", "a", "mp 5"]
-QUERIES += ["lamp*", "OR lamp", "NEAR(", "(x)", "e m"]  # FTS5 query syntax is taken literally
+QUERIES += ["lamp*", "OR lamp", "NEAR(", "(x)", "e m"]  # once FTS5 query syntax, taken literally
+QUERIES += ["LONG PRODUCT NAME, PAST", "long product name, past the 17", "16 characters a suffix keeps"]
 PRICES: list[dict[str, int]] = [{}, {"min_price_cents": 300}, {"max_price_cents": 500}]
 PRICES += [{"min_price_cents": 200, "max_price_cents": 900}, {"min_price_cents": 2000}]
 
