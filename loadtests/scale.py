@@ -86,6 +86,10 @@ SHAPES = [
     Shape("products: q common word, deep cursor", "public", _deep(q="kettle")),
     Shape("products: q rare, the same 5 at each size", "public", _fixed(q="needle")),
     Shape("products: q rare, answer grows", "public", _fixed(q="lamp 5000")),
+    Shape("products: q a late collection (2,500 newest)", "public", _fixed(q="orbit")),
+    # Mugs whose id starts with 9: 111 at 10k (read by id from the candidates), 11,000 at 1M,
+    # the first 20 of them within ids 9..9,999 (read in id order, then from the candidates).
+    Shape("products: q many matches, first page late", "public", _fixed(q="mug 9")),
     Shape("products: q no match", "public", _fixed(q="zebra")),
     Shape("products: q no match, literal %", "public", _fixed(q="50%")),
     Shape("products: q 2 chars, common", "public", _fixed(q="mu")),
@@ -128,8 +132,10 @@ SHAPES = [
 
 
 # Products added after the seed at every size (ids after the seeded ones): a rare name with the
-# same matches in both catalogues.
-NEEDLES = [f"brass needle {n}" for n in range(1, 6)]
+# same matches in both catalogues, and a new collection: more names than FEW, all of them later
+# than every seeded product (priced inside the broad price shapes only).
+NEEDLES = [(f"brass needle {n}", 100) for n in range(1, 6)]
+COLLECTION = [(f"orbit chair {n}", 25_000) for n in range(1, 2501)]
 
 
 @dataclass
@@ -164,13 +170,13 @@ def seeded(kind: str, spec: SeedSpec, workdir: Path) -> Iterator[str]:
     password_hash = Passwords.from_settings(settings_from(SERVER_ENV)).hash(PASSWORD)
     if kind == "sqlite":
         CACHE.mkdir(parents=True, exist_ok=True)
-        path = CACHE / f"sqlite-p{spec.products}-u{spec.users}-o{spec.orders}-s{spec.seed}-needles.db"
+        path = CACHE / f"sqlite-p{spec.products}-u{spec.users}-o{spec.orders}-s{spec.seed}-late.db"
         if not path.exists():
             print(f"seeding {spec.products:,} products on SQLite into {path} (cached for reruns)")
             with fresh_database("sqlite", workdir, "scale") as url:
                 database = Database(url)
                 seed(database, spec, password_hash)
-                add_needles(database)
+                add_late_products(database)
                 with database.engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 database.dispose()
@@ -183,17 +189,18 @@ def seeded(kind: str, spec: SeedSpec, workdir: Path) -> Iterator[str]:
         print(f"seeding {spec.products:,} products on PostgreSQL")
         database = Database(url)
         seed(database, spec, password_hash)
-        add_needles(database)
+        add_late_products(database)
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
         database.dispose()
         yield url
 
 
-def add_needles(database: Database) -> None:
+def add_late_products(database: Database) -> None:
     with database.write() as session:
         session.add_all(
-            Product(name=name, description="", price_cents=100, stock=1, version=1) for name in NEEDLES
+            Product(name=name, description="", price_cents=price, stock=1, version=1)
+            for name, price in NEEDLES + COLLECTION
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import ColumnElement, Select, any_, exists, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -36,10 +36,8 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
     """Public listing by id; `q` is a literal, case-insensitive substring of the name.
 
     Built so a page costs about the same with a million products as with ten thousand (README:
-    Scale). A filter with an index (price, name) first counts its candidates there, up to FEW:
-    none is an empty page at once; a few are sorted by id and read until the page is full; more
-    are left to the read in id order, where a page turns up within about limit × products / FEW
-    rows. Whatever path finds the rows, the contract's predicates below decide which ones match."""
+    Scale). Whatever path finds the rows, the contract's predicates below decide which ones
+    match."""
     after = decode_cursor(query.cursor)
     matches = [Product.name.icontains(query.q, autoescape=True)] if query.q else []
     # `+ 0` keeps the planner off the price index when the range is broad: most rows match, so
@@ -47,21 +45,43 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
     matches += _price_range(query, Product.price_cents + 0)
     if after is not None:
         matches.append(Product.id > after)
-    statement = select(Product)
+    page = select(Product).where(*matches).order_by(Product.id).limit(query.limit + 1)
     with db.read() as session:
-        for candidates in _indexed_candidates(query):
-            found = session.scalar(select(func.count()).select_from(candidates.limit(FEW + 1).subquery()))
-            if not found:
-                return make_page([], query.limit)
-            if found <= FEW:
-                statement = _among(statement, candidates, session.get_bind().dialect.name)
-                break
-        statement = statement.where(*matches).order_by(Product.id).limit(query.limit + 1)
-        products = [ProductPublic.model_validate(product) for product in session.scalars(statement)]
+        rows = _page_rows(session, query, page, after or 0)
+        products = [ProductPublic.model_validate(product) for product in rows]
     return make_page(products, query.limit)
 
 
 FEW = 2000
+WINDOW = 5000
+
+
+def _page_rows(session: Session, query: ProductQuery, page: Select[Product], after: int) -> Sequence[Product]:
+    """Up to limit + 1 rows of `page`. An indexed filter (price, name) first counts its
+    candidates, up to FEW: none is an empty page at once; a few are sorted by id and read until
+    the page is full. With more, rows are read in id order, which fills most pages within
+    WINDOW ids; when the matches lie later (say, a new collection's name), the rest of the page
+    comes from the candidates, so a page never reads every product."""
+    dialect = session.get_bind().dialect.name
+    broad = None
+    for candidates in _indexed_candidates(query):
+        probe = select(func.count(), select(func.max(Product.id)).scalar_subquery())
+        found, last_id = session.execute(probe.select_from(candidates.limit(FEW + 1).subquery())).one()
+        if not found:
+            return []
+        if found <= FEW:
+            return session.scalars(_among(page, candidates, dialect)).all()
+        broad = candidates if broad is None else broad
+    if broad is None:
+        return session.scalars(page).all()
+    window_end = after + WINDOW
+    rows = list(session.scalars(page.where(Product.id <= window_end)))
+    if len(rows) <= query.limit and last_id > window_end:
+        rest = _among(page.where(Product.id > window_end), broad, dialect)
+        rows += session.scalars(rest.limit(query.limit + 1 - len(rows)))
+    return rows
+
+
 # Above every suffix that starts with a key of at most NAME_SUFFIX_LENGTH characters.
 _ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH
 

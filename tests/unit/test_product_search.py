@@ -114,16 +114,19 @@ def listed(db: Database, query: ProductQuery) -> list[int]:
             return ids
 
 
-PATHS = ["id-order", "price-index-first", "name-index-first"]
+PATHS = ["id-order", "window-then-candidates", "price-index-first", "name-index-first"]
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_every_path_gives_the_rows_of_the_plain_scan(
     catalogue: Database, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """FEW = 0: no index is ever narrow enough, so rows are read in id order; FEW = 10,000: the
-    first indexed filter (price, or name when their order is reversed) gives the candidates."""
-    monkeypatch.setattr(service, "FEW", 0 if path == "id-order" else 10_000)
+    """FEW = 0: no index is ever narrow enough, so rows are read in id order (within a window of
+    5 ids, the rest of the page from the candidates); FEW = 10,000: the first indexed filter
+    (price, or name when their order is reversed) gives the candidates."""
+    monkeypatch.setattr(service, "FEW", 0 if path in ("id-order", "window-then-candidates") else 10_000)
+    if path == "window-then-candidates":
+        monkeypatch.setattr(service, "WINDOW", 5)
     if path == "name-index-first":
         candidates = service._indexed_candidates
         monkeypatch.setattr(service, "_indexed_candidates", lambda *args: reversed(list(candidates(*args))))
@@ -231,8 +234,9 @@ def plan(db: Database, sql: str, parameters: Any) -> str:
 
 
 # How each index shows in a plan. On SQLite a read in id order is `SCAN products` (from the first
-# row) or `SEARCH ... (rowid>?)` (after a cursor), without a sort: it stops at the page, which is
-# what an unfiltered list or a broad filter needs; every other page must not scan. PostgreSQL
+# row) or `SEARCH ... (rowid>? ...)` (after a cursor, within a window of ids), without a sort: it
+# stops at the page, which is what an unfiltered list or a broad filter needs; every other page
+# must not scan. PostgreSQL
 # chooses by cost between an index and a read in id order that stops at the page; a page that
 # holds the whole answer (read from the start) must use its index, since any read in id order
 # would then go through every product.
@@ -243,7 +247,10 @@ INDEX = {
     },
     "postgresql": {"price index": "ix_products_price_cents_id", "name index": "product_name_suffixes_pkey"},
 }
-ID_ORDER = [["SCAN products"], ["SEARCH products USING INTEGER PRIMARY KEY (rowid>?)"]]
+ID_ORDER = [["SCAN products"]] + [
+    [f"SEARCH products USING INTEGER PRIMARY KEY ({bounds})"]
+    for bounds in ("rowid>?", "rowid<?", "rowid>? AND rowid<?")  # after a cursor, within a window
+]
 
 
 @pytest.mark.parametrize(("shape", "params", "access"), SHAPES, ids=[shape for shape, _, _ in SHAPES])
@@ -268,7 +275,7 @@ def test_no_list_shape_reads_all_products(
     if access == "none":
         assert pages == [] and answer.items == [], shape
         return
-    (page_plan,) = pages
+    (page_plan,) = pages  # on this catalogue every broad filter fills its page within the window
     lines = page_plan.splitlines()
     if large.dialect == "sqlite":
         if access == "id order":
