@@ -10,7 +10,14 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from core.db import Database
 from core.errors import NotFound, PreconditionFailed, ProductInUse
 from core.etags import IfMatch, etag_for
-from core.models import NAME_SUFFIX_LENGTH, OrderItem, Product, ProductNameSuffix
+from core.models import (
+    NAME_GRAM_LENGTH,
+    NAME_SUFFIX_LENGTH,
+    OrderItem,
+    Product,
+    ProductNameGram,
+    ProductNameSuffix,
+)
 from core.pagination import decode_cursor, make_page
 from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
 
@@ -59,9 +66,11 @@ WINDOW = 5000
 def _page_rows(session: Session, query: ProductQuery, page: Select[Product], after: int) -> Sequence[Product]:
     """Up to limit + 1 rows of `page`. An indexed filter (price, name) first counts its
     candidates, up to FEW: none is an empty page at once; a few are sorted by id and read until
-    the page is full. With more, rows are read in id order, which fills most pages within
-    WINDOW ids; when the matches lie later (say, a new collection's name), the rest of the page
-    comes from the candidates, so a page never reads every product."""
+    the page is full. A `q` with more is read from the ids under its first NAME_GRAM_LENGTH
+    characters, which are in id order, so the page stops at its last row wherever its matches
+    lie. Otherwise (a broad price range, a shorter `q`) rows are read in id order, which fills
+    most pages within WINDOW ids; when the matches lie later, the rest of the page comes from
+    the candidates, so a page never reads every product."""
     dialect = session.get_bind().dialect.name
     broad = None
     for candidates in _indexed_candidates(query):
@@ -74,6 +83,13 @@ def _page_rows(session: Session, query: ProductQuery, page: Select[Product], aft
         broad = candidates if broad is None else broad
     if broad is None:
         return session.scalars(page).all()
+    if len(query.q) >= NAME_GRAM_LENGTH:
+        gram = ProductNameGram
+        key = func.substr(func.lower(query.q), 1, NAME_GRAM_LENGTH)
+        postings = page.join(gram, gram.product_id == Product.id).where(
+            gram.gram == key, gram.product_id > after
+        )
+        return session.scalars(postings.order_by(None).order_by(gram.product_id)).all()
     window_end = after + WINDOW
     rows = list(session.scalars(page.where(Product.id <= window_end)))
     if len(rows) <= query.limit and last_id > window_end:

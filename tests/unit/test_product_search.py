@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, insert, select, text
 
 from core.db import Database
-from core.models import Product, ProductNameSuffix
+from core.models import Product, ProductNameGram, ProductNameSuffix
 from core.schemas import ProductQuery
 from core.services import products as service
 from devtools.databases import fresh_database, postgres_unavailable_reason
@@ -140,8 +140,12 @@ def test_every_path_gives_the_rows_of_the_plain_scan(
     assert checked > 40  # most combinations match something, so equality is not vacuous
 
 
-def test_the_name_search_follows_inserts_renames_and_deletes(catalogue: Database) -> None:
-    """The suffix table is kept by triggers (migration 0003)."""
+@pytest.mark.parametrize("few", [2000, 0], ids=["suffixes", "grams"])
+def test_the_name_search_follows_inserts_renames_and_deletes(
+    catalogue: Database, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both search tables are kept by triggers (migration 0003); FEW = 0 reads through the grams."""
+    monkeypatch.setattr(service, "FEW", few)
     with catalogue.write() as session:
         first, second = session.scalars(select(Product).order_by(Product.id).limit(2))
         first.name = "zebra crossing"
@@ -161,7 +165,8 @@ def test_a_truncate_of_products_empties_the_name_search(catalogue: Database) -> 
         session.execute(
             text("TRUNCATE products RESTART IDENTITY CASCADE" if postgresql else "DELETE FROM products")
         )
-        assert session.scalar(select(func.count()).select_from(ProductNameSuffix)) == 0
+        for table in (ProductNameSuffix, ProductNameGram):
+            assert session.scalar(select(func.count()).select_from(table)) == 0
         session.add(Product(name="Kettle again", description="", price_cents=1, stock=1, version=1))
     assert len(listed(catalogue, ProductQuery(q="kettle"))) == 1
 
@@ -170,12 +175,14 @@ def test_a_truncate_of_products_empties_the_name_search(catalogue: Database) -> 
 
 LARGE = SeedSpec(users=20, products=50_000, orders=200)
 # (shape, query, how its page reads products: in id order, through the price or the name index,
-# or not at all when a probe found no candidate). Names are "<adjective> <noun> <id>", prices
+# through the ids under the name's first four characters (a `q` with many matches), or not at
+# all when a probe found no candidate). Names are "<adjective> <noun> <id>", prices
 # uniform in 100..49,999 cents (loadtests/seed.py).
 SHAPES: list[tuple[str, dict[str, Any], str]] = [
     ("first page", {}, "id order"),
     ("deep cursor", {"cursor": "45000"}, "id order"),
-    ("q common", {"q": "kettle"}, "id order"),
+    ("q common", {"q": "kettle"}, "name grams"),
+    ("q common, deep cursor", {"q": "kettle", "cursor": "45000"}, "name grams"),
     ("q 1 char, common", {"q": "e"}, "id order"),
     ("q rare", {"q": " 4000"}, "name index"),
     ("q rare, 2 chars", {"q": "4 "}, "none"),
@@ -244,8 +251,13 @@ INDEX = {
     "sqlite": {
         "price index": "COVERING INDEX ix_products_price_cents_id (price_cents",
         "name index": "SEARCH product_name_suffixes USING PRIMARY KEY (suffix>? AND suffix<?)",
+        "name grams": "SEARCH product_name_grams USING PRIMARY KEY (gram=? AND product_id>?)",
     },
-    "postgresql": {"price index": "ix_products_price_cents_id", "name index": "product_name_suffixes_pkey"},
+    "postgresql": {
+        "price index": "ix_products_price_cents_id",
+        "name index": "product_name_suffixes_pkey",
+        "name grams": "product_name_grams_pkey",
+    },
 }
 ID_ORDER = [["SCAN products"]] + [
     [f"SEARCH products USING INTEGER PRIMARY KEY ({bounds})"]
@@ -284,5 +296,7 @@ def test_no_list_shape_reads_all_products(
             assert "SCAN products" not in lines and index[access] in page_plan, f"{shape}:\n{page_plan}"
         return
     assert "Seq Scan on products" not in page_plan, f"{shape}:\n{page_plan}"
-    if access != "id order" and answer.next_cursor is None and query.cursor is None:
+    if access == "name grams" or (
+        access != "id order" and answer.next_cursor is None and query.cursor is None
+    ):
         assert index[access] in page_plan, f"{shape}:\n{page_plan}"
