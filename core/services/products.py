@@ -61,6 +61,7 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
 
 FEW = 2000
 WINDOW = 5000
+POSTINGS = 2000  # ids read from the grams at a time
 
 
 def _page_rows(session: Session, query: ProductQuery, page: Select[Product], after: int) -> Sequence[Product]:
@@ -84,12 +85,7 @@ def _page_rows(session: Session, query: ProductQuery, page: Select[Product], aft
     if broad is None:
         return session.scalars(page).all()
     if len(query.q) >= NAME_GRAM_LENGTH:
-        gram = ProductNameGram
-        key = func.substr(func.lower(query.q), 1, NAME_GRAM_LENGTH)
-        postings = page.join(gram, gram.product_id == Product.id).where(
-            gram.gram == key, gram.product_id > after
-        )
-        return session.scalars(postings.order_by(None).order_by(gram.product_id)).all()
+        return _through_grams(session, query, page, after)
     window_end = after + WINDOW
     rows = list(session.scalars(page.where(Product.id <= window_end)))
     if len(rows) <= query.limit and last_id > window_end:
@@ -100,6 +96,26 @@ def _page_rows(session: Session, query: ProductQuery, page: Select[Product], aft
 
 # Above every suffix that starts with a key of at most NAME_SUFFIX_LENGTH characters.
 _ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH
+
+
+def _through_grams(session: Session, query: ProductQuery, page: Select[Product], after: int) -> list[Product]:
+    """The page read from the ids under `q`'s first NAME_GRAM_LENGTH characters, POSTINGS at a time
+    in id order, until it is full or they run out. Each batch is counted first (how many, the
+    last id), then read through `_among`: given the ids as values, PostgreSQL's planner read the
+    products before them in id order instead."""
+    dialect = session.get_bind().dialect.name
+    key = func.substr(func.lower(query.q), 1, NAME_GRAM_LENGTH)
+    gram, product_id = ProductNameGram.gram, ProductNameGram.product_id
+    rows: list[Product] = []
+    while True:
+        batch = select(product_id).where(gram == key, product_id > after).order_by(product_id).limit(POSTINGS)
+        counted = batch.subquery()
+        read, last = session.execute(select(func.count(), func.max(counted.c.product_id))).one()
+        if read:
+            rows += session.scalars(_among(page, batch, dialect).limit(query.limit + 1 - len(rows)))
+        if len(rows) > query.limit or read < POSTINGS:
+            return rows
+        after = last
 
 
 def _indexed_candidates(query: ProductQuery) -> Iterator[Select[int]]:

@@ -121,12 +121,14 @@ PATHS = ["id-order", "window-then-candidates", "price-index-first", "name-index-
 def test_every_path_gives_the_rows_of_the_plain_scan(
     catalogue: Database, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """FEW = 0: no index is ever narrow enough, so rows are read in id order (within a window of
-    5 ids, the rest of the page from the candidates); FEW = 10,000: the first indexed filter
+    """FEW = 0: no index is ever narrow enough, so a `q` of 4 characters or more is read through
+    the grams, anything else in id order (within a window of 5 ids, the rest of the page from the
+    candidates); FEW = 10,000: the first indexed filter
     (price, or name when their order is reversed) gives the candidates."""
     monkeypatch.setattr(service, "FEW", 0 if path in ("id-order", "window-then-candidates") else 10_000)
-    if path == "window-then-candidates":
+    if path == "window-then-candidates":  # and the grams' ids two at a time
         monkeypatch.setattr(service, "WINDOW", 5)
+        monkeypatch.setattr(service, "POSTINGS", 2)
     if path == "name-index-first":
         candidates = service._indexed_candidates
         monkeypatch.setattr(service, "_indexed_candidates", lambda *args: reversed(list(candidates(*args))))
@@ -271,7 +273,11 @@ def test_no_list_shape_reads_all_products(
 ) -> None:
     query = ProductQuery(**params)
     sent = statements(large, query)
-    probes = [(sql, parameters) for sql, parameters in sent if "count(*)" in sql]
+    grams = "FROM product_name_grams"
+    probes = [(sql, parameters) for sql, parameters in sent if "count(*)" in sql and grams not in sql]
+    postings = [
+        plan(large, sql, parameters) for sql, parameters in sent if "count(*)" in sql and grams in sql
+    ]
     pages = [plan(large, sql, parameters) for sql, parameters in sent if "count(*)" not in sql]
     index = INDEX[large.dialect]
     # A probe counts candidates up to FEW + 1. One that finds at most FEW must read its index
@@ -283,20 +289,28 @@ def test_no_list_shape_reads_all_products(
             assert index["name index" if "suffix" in sql else "price index"] in probe_plan, (
                 f"{shape}:\n{probe_plan}"
             )
+    # A `q` with many candidates counts a batch of the ids under its first characters, in order,
+    # then reads their rows.
+    assert bool(postings) == (access == "name grams"), shape
+    assert all(index["name grams"] in postings_plan for postings_plan in postings), postings
     answer = service.list_products(query, db=large)
     if access == "none":
         assert pages == [] and answer.items == [], shape
         return
-    (page_plan,) = pages  # on this catalogue every broad filter fills its page within the window
+    (page_plan,) = pages  # on this catalogue every page is read at once (one batch, one window)
     lines = page_plan.splitlines()
+    page_index = index[access] if access != "id order" else ""
     if large.dialect == "sqlite":
         if access == "id order":
             assert lines in ID_ORDER, f"{shape}:\n{page_plan}"
         else:
-            assert "SCAN products" not in lines and index[access] in page_plan, f"{shape}:\n{page_plan}"
+            assert "SCAN products" not in lines and page_index in page_plan, f"{shape}:\n{page_plan}"
         return
     assert "Seq Scan on products" not in page_plan, f"{shape}:\n{page_plan}"
+    if access in ("name index", "name grams"):  # the candidates are looked up, not filtered in order
+        looked_up = [line for line in lines if "Index Cond:" in line and "id = ANY" in line]
+        assert looked_up, f"{shape}:\n{page_plan}"
     if access == "name grams" or (
         access != "id order" and answer.next_cursor is None and query.cursor is None
     ):
-        assert index[access] in page_plan, f"{shape}:\n{page_plan}"
+        assert page_index in page_plan, f"{shape}:\n{page_plan}"
