@@ -99,13 +99,17 @@ _ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH
 
 
 def _through_grams(session: Session, query: ProductQuery, page: Select[Product], after: int) -> list[Product]:
-    """The page read from the ids under `q`'s first NAME_GRAM_LENGTH characters, POSTINGS at a time
-    in id order, until it is full or they run out. Each batch is counted first (how many, the
-    last id), then read through `_among`: given the ids as values, PostgreSQL's planner read the
-    products before them in id order instead."""
-    dialect = session.get_bind().dialect.name
+    """The page read from the ids under `q`'s first NAME_GRAM_LENGTH characters, in id order,
+    until it is full or they run out. SQLite joins them in the order of the grams' key and stops
+    at the page. PostgreSQL's planner, given the join or the ids as values, read the products
+    before them in id order instead (24 ms at 10k for a collection at the end), so there they are
+    counted and read through `_among`, POSTINGS at a time."""
     key = func.substr(func.lower(query.q), 1, NAME_GRAM_LENGTH)
     gram, product_id = ProductNameGram.gram, ProductNameGram.product_id
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        joined = page.join(ProductNameGram, product_id == Product.id).where(gram == key, product_id > after)
+        return list(session.scalars(joined.order_by(None).order_by(product_id)))
     rows: list[Product] = []
     while True:
         batch = select(product_id).where(gram == key, product_id > after).order_by(product_id).limit(POSTINGS)
