@@ -90,30 +90,20 @@ class Product(Timestamped, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-# Name search (core/services/products.py), two tables of pieces of each product's lower-cased
-# name with its id, kept by triggers on products that lower-case with the database's own lower()
-# (migration 0003); never written from Python. Every suffix, cut to NAME_SUFFIX_LENGTH
-# characters: a substring of a name is a prefix of one of its suffixes, so any `q` is one range
-# of the key. Every piece of NAME_GRAM_LENGTH characters: under one gram the ids are in order.
+# Name search (core/services/products.py): every suffix of each product's lower-cased name, cut
+# to NAME_SUFFIX_LENGTH characters, with the product's id. A substring of a name is a prefix of
+# one of its suffixes, so any `q` is one range of the primary key. Triggers on products keep it,
+# lower-casing with the database's own lower() (migration 0003); it is never written from Python.
 NAME_SUFFIX_LENGTH = 16
-NAME_GRAM_LENGTH = 4
 # PostgreSQL sorts text by the database's locale, where a prefix need not be a range: by code point.
-KeyText = Text().with_variant(Text(collation="C"), "postgresql")
+SuffixText = Text().with_variant(Text(collation="C"), "postgresql")
 
 
 class ProductNameSuffix(Base):
     __tablename__ = "product_name_suffixes"
     __table_args__ = ({"sqlite_with_rowid": False},)  # the primary key is the table: no second copy
 
-    suffix: Mapped[str] = mapped_column(KeyText, primary_key=True)
-    product_id: Mapped[int] = mapped_column(Id, primary_key=True)
-
-
-class ProductNameGram(Base):
-    __tablename__ = "product_name_grams"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    gram: Mapped[str] = mapped_column(KeyText, primary_key=True)
+    suffix: Mapped[str] = mapped_column(SuffixText, primary_key=True)
     product_id: Mapped[int] = mapped_column(Id, primary_key=True)
 
 

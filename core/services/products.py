@@ -10,14 +10,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from core.db import Database
 from core.errors import NotFound, PreconditionFailed, ProductInUse
 from core.etags import IfMatch, etag_for
-from core.models import (
-    NAME_GRAM_LENGTH,
-    NAME_SUFFIX_LENGTH,
-    OrderItem,
-    Product,
-    ProductNameGram,
-    ProductNameSuffix,
-)
+from core.models import NAME_SUFFIX_LENGTH, OrderItem, Product, ProductNameSuffix
 from core.pagination import decode_cursor, make_page
 from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
 
@@ -61,17 +54,14 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
 
 FEW = 2000
 WINDOW = 5000
-POSTINGS = 2000  # ids read from the grams at a time
 
 
 def _page_rows(session: Session, query: ProductQuery, page: Select[Product], after: int) -> Sequence[Product]:
     """Up to limit + 1 rows of `page`. An indexed filter (price, name) first counts its
     candidates, up to FEW: none is an empty page at once; a few are sorted by id and read until
-    the page is full. A `q` with more is read from the ids under its first NAME_GRAM_LENGTH
-    characters, which are in id order, so the page stops at its last row wherever its matches
-    lie. Otherwise (a broad price range, a shorter `q`) rows are read in id order, which fills
-    most pages within WINDOW ids; when the matches lie later, the rest of the page comes from
-    the candidates, so a page never reads every product."""
+    the page is full. With more, rows are read in id order, which fills most pages within
+    WINDOW ids; when the matches lie later (say, a new collection's name), the rest of the page
+    comes from the candidates, so a page never reads every product."""
     dialect = session.get_bind().dialect.name
     broad = None
     for candidates in _indexed_candidates(query):
@@ -84,8 +74,6 @@ def _page_rows(session: Session, query: ProductQuery, page: Select[Product], aft
         broad = candidates if broad is None else broad
     if broad is None:
         return session.scalars(page).all()
-    if len(query.q) >= NAME_GRAM_LENGTH:
-        return _through_grams(session, query, page, after)
     window_end = after + WINDOW
     rows = list(session.scalars(page.where(Product.id <= window_end)))
     if len(rows) <= query.limit and last_id > window_end:
@@ -96,30 +84,6 @@ def _page_rows(session: Session, query: ProductQuery, page: Select[Product], aft
 
 # Above every suffix that starts with a key of at most NAME_SUFFIX_LENGTH characters.
 _ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH
-
-
-def _through_grams(session: Session, query: ProductQuery, page: Select[Product], after: int) -> list[Product]:
-    """The page read from the ids under `q`'s first NAME_GRAM_LENGTH characters, in id order,
-    until it is full or they run out. SQLite joins them in the order of the grams' key and stops
-    at the page. PostgreSQL's planner, given the join or the ids as values, read the products
-    before them in id order instead (24 ms at 10k for a collection at the end), so there they are
-    counted and read through `_among`, POSTINGS at a time."""
-    key = func.substr(func.lower(query.q), 1, NAME_GRAM_LENGTH)
-    gram, product_id = ProductNameGram.gram, ProductNameGram.product_id
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        joined = page.join(ProductNameGram, product_id == Product.id).where(gram == key, product_id > after)
-        return list(session.scalars(joined.order_by(None).order_by(product_id)))
-    rows: list[Product] = []
-    while True:
-        batch = select(product_id).where(gram == key, product_id > after).order_by(product_id).limit(POSTINGS)
-        counted = batch.subquery()
-        read, last = session.execute(select(func.count(), func.max(counted.c.product_id))).one()
-        if read:
-            rows += session.scalars(_among(page, batch, dialect).limit(query.limit + 1 - len(rows)))
-        if len(rows) > query.limit or read < POSTINGS:
-            return rows
-        after = last
 
 
 def _indexed_candidates(query: ProductQuery) -> Iterator[Select[int]]:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, insert, select, text
 
 from core.db import Database
-from core.models import Product, ProductNameGram, ProductNameSuffix
+from core.models import Product, ProductNameSuffix
 from core.schemas import ProductQuery
 from core.services import products as service
 from devtools.databases import fresh_database, postgres_unavailable_reason
@@ -121,14 +121,12 @@ PATHS = ["id-order", "window-then-candidates", "price-index-first", "name-index-
 def test_every_path_gives_the_rows_of_the_plain_scan(
     catalogue: Database, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """FEW = 0: no index is ever narrow enough, so a `q` of 4 characters or more is read through
-    the grams, anything else in id order (within a window of 5 ids, the rest of the page from the
-    candidates); FEW = 10,000: the first indexed filter
+    """FEW = 0: no index is ever narrow enough, so rows are read in id order (within a window of
+    5 ids, the rest of the page from the candidates); FEW = 10,000: the first indexed filter
     (price, or name when their order is reversed) gives the candidates."""
     monkeypatch.setattr(service, "FEW", 0 if path in ("id-order", "window-then-candidates") else 10_000)
-    if path == "window-then-candidates":  # and the grams' ids two at a time
+    if path == "window-then-candidates":
         monkeypatch.setattr(service, "WINDOW", 5)
-        monkeypatch.setattr(service, "POSTINGS", 2)
     if path == "name-index-first":
         candidates = service._indexed_candidates
         monkeypatch.setattr(service, "_indexed_candidates", lambda *args: reversed(list(candidates(*args))))
@@ -142,12 +140,8 @@ def test_every_path_gives_the_rows_of_the_plain_scan(
     assert checked > 40  # most combinations match something, so equality is not vacuous
 
 
-@pytest.mark.parametrize("few", [2000, 0], ids=["suffixes", "grams"])
-def test_the_name_search_follows_inserts_renames_and_deletes(
-    catalogue: Database, few: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Both search tables are kept by triggers (migration 0003); FEW = 0 reads through the grams."""
-    monkeypatch.setattr(service, "FEW", few)
+def test_the_name_search_follows_inserts_renames_and_deletes(catalogue: Database) -> None:
+    """The suffix table is kept by triggers (migration 0003)."""
     with catalogue.write() as session:
         first, second = session.scalars(select(Product).order_by(Product.id).limit(2))
         first.name = "zebra crossing"
@@ -167,8 +161,7 @@ def test_a_truncate_of_products_empties_the_name_search(catalogue: Database) -> 
         session.execute(
             text("TRUNCATE products RESTART IDENTITY CASCADE" if postgresql else "DELETE FROM products")
         )
-        for table in (ProductNameSuffix, ProductNameGram):
-            assert session.scalar(select(func.count()).select_from(table)) == 0
+        assert session.scalar(select(func.count()).select_from(ProductNameSuffix)) == 0
         session.add(Product(name="Kettle again", description="", price_cents=1, stock=1, version=1))
     assert len(listed(catalogue, ProductQuery(q="kettle"))) == 1
 
@@ -177,14 +170,12 @@ def test_a_truncate_of_products_empties_the_name_search(catalogue: Database) -> 
 
 LARGE = SeedSpec(users=20, products=50_000, orders=200)
 # (shape, query, how its page reads products: in id order, through the price or the name index,
-# through the ids under the name's first four characters (a `q` with many matches), or not at
-# all when a probe found no candidate). Names are "<adjective> <noun> <id>", prices
+# or not at all when a probe found no candidate). Names are "<adjective> <noun> <id>", prices
 # uniform in 100..49,999 cents (loadtests/seed.py).
 SHAPES: list[tuple[str, dict[str, Any], str]] = [
     ("first page", {}, "id order"),
     ("deep cursor", {"cursor": "45000"}, "id order"),
-    ("q common", {"q": "kettle"}, "name grams"),
-    ("q common, deep cursor", {"q": "kettle", "cursor": "45000"}, "name grams"),
+    ("q common", {"q": "kettle"}, "id order"),
     ("q 1 char, common", {"q": "e"}, "id order"),
     ("q rare", {"q": " 4000"}, "name index"),
     ("q rare, 2 chars", {"q": "4 "}, "none"),
@@ -253,13 +244,8 @@ INDEX = {
     "sqlite": {
         "price index": "COVERING INDEX ix_products_price_cents_id (price_cents",
         "name index": "SEARCH product_name_suffixes USING PRIMARY KEY (suffix>? AND suffix<?)",
-        "name grams": "SEARCH product_name_grams USING PRIMARY KEY (gram=? AND product_id>?)",
     },
-    "postgresql": {
-        "price index": "ix_products_price_cents_id",
-        "name index": "product_name_suffixes_pkey",
-        "name grams": "product_name_grams_pkey",
-    },
+    "postgresql": {"price index": "ix_products_price_cents_id", "name index": "product_name_suffixes_pkey"},
 }
 ID_ORDER = [["SCAN products"]] + [
     [f"SEARCH products USING INTEGER PRIMARY KEY ({bounds})"]
@@ -273,11 +259,7 @@ def test_no_list_shape_reads_all_products(
 ) -> None:
     query = ProductQuery(**params)
     sent = statements(large, query)
-    grams = "FROM product_name_grams"
-    probes = [(sql, parameters) for sql, parameters in sent if "count(*)" in sql and grams not in sql]
-    postings = [
-        plan(large, sql, parameters) for sql, parameters in sent if "count(*)" in sql and grams in sql
-    ]
+    probes = [(sql, parameters) for sql, parameters in sent if "count(*)" in sql]
     pages = [plan(large, sql, parameters) for sql, parameters in sent if "count(*)" not in sql]
     index = INDEX[large.dialect]
     # A probe counts candidates up to FEW + 1. One that finds at most FEW must read its index
@@ -289,29 +271,18 @@ def test_no_list_shape_reads_all_products(
             assert index["name index" if "suffix" in sql else "price index"] in probe_plan, (
                 f"{shape}:\n{probe_plan}"
             )
-    # A `q` with many candidates reads ids under its first characters in order: on PostgreSQL
-    # counted in batches, then their rows; on SQLite joined to the rows in the page's statement.
-    assert bool(postings) == (access == "name grams" and large.dialect == "postgresql"), shape
-    assert all(index["name grams"] in postings_plan for postings_plan in postings), postings
     answer = service.list_products(query, db=large)
     if access == "none":
         assert pages == [] and answer.items == [], shape
         return
-    (page_plan,) = pages  # on this catalogue every page is read at once (one batch, one window)
+    (page_plan,) = pages  # on this catalogue every broad filter fills its page within the window
     lines = page_plan.splitlines()
-    page_index = index[access] if access != "id order" else ""
     if large.dialect == "sqlite":
         if access == "id order":
             assert lines in ID_ORDER, f"{shape}:\n{page_plan}"
         else:
-            assert "SCAN products" not in lines and page_index in page_plan, f"{shape}:\n{page_plan}"
-            assert "USE TEMP B-TREE FOR ORDER BY" not in lines or access != "name grams", page_plan
+            assert "SCAN products" not in lines and index[access] in page_plan, f"{shape}:\n{page_plan}"
         return
     assert "Seq Scan on products" not in page_plan, f"{shape}:\n{page_plan}"
-    if access in ("name index", "name grams"):  # the candidates are looked up, not filtered in order
-        looked_up = [line for line in lines if "Index Cond:" in line and "id = ANY" in line]
-        assert looked_up, f"{shape}:\n{page_plan}"
-    if access == "name grams" or (
-        access != "id order" and answer.next_cursor is None and query.cursor is None
-    ):
-        assert page_index in page_plan, f"{shape}:\n{page_plan}"
+    if access != "id order" and answer.next_cursor is None and query.cursor is None:
+        assert index[access] in page_plan, f"{shape}:\n{page_plan}"
