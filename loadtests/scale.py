@@ -88,8 +88,11 @@ SHAPES = [
     Shape("products: q rare, answer grows", "public", _fixed(q="lamp 5000")),
     Shape("products: q a late collection (2,500 newest)", "public", _fixed(q="orbit")),
     # Mugs whose id starts with 9: 111 at 10k (read by id from the candidates), 11,000 at 1M,
-    # the first 20 of them within ids 9..9,999 (read in id order, then from the candidates).
+    # the first 20 of them within ids 9..9,999 (walked in id order from the name index: about
+    # 900 "mug..." entries come before them).
     Shape("products: q many matches, first page late", "public", _fixed(q="mug 9")),
+    # The same with three characters, the shortest `q` that walks: "g 9" is only in "mug 9...".
+    Shape("products: q 3 chars, many matches, first page late", "public", _fixed(q="g 9")),
     Shape("products: q no match", "public", _fixed(q="zebra")),
     Shape("products: q no match, literal %", "public", _fixed(q="50%")),
     Shape("products: q 2 chars, common", "public", _fixed(q="mu")),

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import ColumnElement, Select, any_, exists, func, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, exists, func, select, true
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from core.db import Database
 from core.errors import NotFound, PreconditionFailed, ProductInUse
 from core.etags import IfMatch, etag_for
-from core.models import NAME_SUFFIX_LENGTH, OrderItem, Product, ProductNameSuffix
+from core.models import (
+    NAME_SUFFIX_LENGTH,
+    NAME_WALK_LENGTH,
+    OrderItem,
+    Product,
+    ProductNameSuffix,
+    name_walk_key,
+)
 from core.pagination import decode_cursor, make_page
 from core.schemas import Page, ProductCreate, ProductPublic, ProductQuery, ProductReplace, ProductUpdate
 
@@ -53,37 +60,120 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
 
 
 FEW = 2000
-WINDOW = 5000
+WINDOW = 5000  # ids read in id order before the candidates are sorted
+WALK = 2000  # name index entries walked before the candidates are sorted
 
 
 def _page_rows(session: Session, query: ProductQuery, page: Select[Product], after: int) -> Sequence[Product]:
     """Up to limit + 1 rows of `page`. An indexed filter (price, name) first counts its
     candidates, up to FEW: none is an empty page at once; a few are sorted by id and read until
-    the page is full. With more, rows are read in id order, which fills most pages within
-    WINDOW ids; when the matches lie later (say, a new collection's name), the rest of the page
-    comes from the candidates, so a page never reads every product."""
+    the page is full. With more, a `q` of NAME_WALK_LENGTH characters or longer walks its name
+    index in id order (`_walk_names`); otherwise rows are read in id order, which fills most pages
+    within WINDOW ids; when the matches lie later (say, a new collection's name), the rest of the
+    page comes from the candidates, so a page never reads every product."""
     dialect = session.get_bind().dialect.name
+    values = {"name_q": query.q}
     broad = None
     for candidates in _indexed_candidates(query):
         probe = select(func.count(), select(func.max(Product.id)).scalar_subquery())
-        found, last_id = session.execute(probe.select_from(candidates.limit(FEW + 1).subquery())).one()
+        found, last_id = session.execute(
+            probe.select_from(candidates.limit(FEW + 1).subquery()), values
+        ).one()
         if not found:
             return []
         if found <= FEW:
-            return session.scalars(_among(page, candidates, dialect)).all()
+            return session.scalars(_among(page, candidates, dialect), values).all()
         broad = candidates if broad is None else broad
     if broad is None:
         return session.scalars(page).all()
+    if query.q and len(query.q) >= NAME_WALK_LENGTH:
+        return _walk_names(session, query, page, after, dialect)
     window_end = after + WINDOW
     rows = list(session.scalars(page.where(Product.id <= window_end)))
     if len(rows) <= query.limit and last_id > window_end:
         rest = _among(page.where(Product.id > window_end), broad, dialect)
-        rows += session.scalars(rest.limit(query.limit + 1 - len(rows)))
+        rows += session.scalars(rest.limit(query.limit + 1 - len(rows)), values)
     return rows
 
 
-# Above every suffix that starts with a key of at most NAME_SUFFIX_LENGTH characters.
-_ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH
+def _walk_names(
+    session: Session, query: ProductQuery, page: Select[Product], after: int, dialect: str
+) -> list[Product]:
+    """The page of a `q` with many matches, from the name suffixes that start with its first
+    NAME_WALK_LENGTH characters: under that key they are in product id order (migration 0004).
+    The walk checks the rest of `q` on each index entry, reads the product of each that matches,
+    and stops at the page, so it costs the entries before the page, whatever the matches number.
+    It reads at most WALK entries after the cursor; when the page lies further on (a new
+    collection whose first characters many older names share), the rest comes from the name's
+    candidates, sorted."""
+    values = {"name_q": query.q, "walk_after": after, "walk_last": WALK - 1}
+    if dialect == "postgresql":
+        # The planner would join by its estimates, often reading every product first; a lateral
+        # read fenced by OFFSET 0 looks up each walked id in turn, and the walk stops at the page.
+        product = (
+            page.where(Product.id == _WALKED_IDS.c.product_id).order_by(None).limit(None).offset(0).lateral()
+        )
+        walk = select(aliased(Product, product)).select_from(_WALKED_IDS).join(product, true())
+        walk = walk.order_by(_WALKED_IDS.c.product_id).limit(query.limit + 1)
+    else:
+        # SQLite joins the index entries in order and stops at the page, but would copy a limited
+        # subquery first: the walk ends at the id of its WALK-th entry instead.
+        walk = (
+            page.join(ProductNameSuffix, _WALKED_ENTRY).order_by(None).order_by(_suffix_product_id).distinct()
+        )
+    rows = list(session.scalars(walk, values))
+    if len(rows) <= query.limit:
+        walked_to = session.scalar(_WALK_END, values)
+        if walked_to is not None:  # the walk stopped before the end of the entries
+            rest = page.where(Product.id >= walked_to, Product.id > (rows[-1].id if rows else after))
+            rest = _among(rest, _NAME_CANDIDATES, dialect).limit(query.limit + 1 - len(rows))
+            rows += session.scalars(rest, values)
+    return rows
+
+
+# The name search's statements, built once: `name_q` and the walk's values are bound as they run.
+_suffix, _suffix_product_id = ProductNameSuffix.suffix, ProductNameSuffix.product_id
+_NAME_KEY = func.substr(func.lower(bindparam("name_q", type_=String())), 1, NAME_SUFFIX_LENGTH)
+_ABOVE_EVERY_CHARACTER = "\U0010ffff" * NAME_SUFFIX_LENGTH  # above every suffix that starts with the key
+
+
+def _starts_with_name_key(suffix: ColumnElement[str] | QueryableAttribute[str]) -> ColumnElement[bool]:
+    return and_(suffix >= _NAME_KEY, suffix <= _NAME_KEY.concat(_ABOVE_EVERY_CHARACTER))
+
+
+_NAMED = _starts_with_name_key(_suffix)
+_NAME_CANDIDATES = select(_suffix_product_id).where(_NAMED)
+_WALK_ENTRIES = and_(
+    name_walk_key(_suffix) == name_walk_key(_NAME_KEY), _suffix_product_id > bindparam("walk_after")
+)
+_WALK_END = (
+    select(_suffix_product_id)
+    .where(_WALK_ENTRIES)
+    .order_by(_suffix_product_id)
+    .limit(1)
+    .offset(bindparam("walk_last"))
+)
+_LAST_ID = 2**63 - 1
+_WALKED_ENTRY = and_(  # SQLite's walk
+    _suffix_product_id == Product.id,
+    _WALK_ENTRIES,
+    _NAMED,
+    _suffix_product_id <= func.coalesce(_WALK_END.scalar_subquery(), _LAST_ID),
+)
+_WALKED = (  # PostgreSQL's walk
+    select(_suffix_product_id, _suffix)
+    .where(_WALK_ENTRIES)
+    .order_by(_suffix_product_id)
+    .limit(bindparam("walk_last") + 1)
+    .subquery()
+)
+_WALKED_IDS = (
+    select(_WALKED.c.product_id)
+    .where(_starts_with_name_key(_WALKED.c.suffix))
+    .distinct()
+    .order_by(_WALKED.c.product_id)
+    .subquery()
+)
 
 
 def _indexed_candidates(query: ProductQuery) -> Iterator[Select[int]]:
@@ -93,12 +183,7 @@ def _indexed_candidates(query: ProductQuery) -> Iterator[Select[int]]:
     if query.min_price_cents is not None or query.max_price_cents is not None:
         yield select(Product.id).where(*_price_range(query, Product.price_cents))
     if query.q:
-        # Lower-cased by the database, as the triggers lower-case the names (migration 0003).
-        key = func.substr(func.lower(query.q), 1, NAME_SUFFIX_LENGTH)
-        suffix = ProductNameSuffix.suffix
-        yield select(ProductNameSuffix.product_id).where(
-            suffix >= key, suffix <= key.concat(_ABOVE_EVERY_CHARACTER)
-        )
+        yield _NAME_CANDIDATES
 
 
 def _among(statement: Select[Product], candidates: Select[int], dialect: str) -> Select[Product]:

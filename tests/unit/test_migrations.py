@@ -47,8 +47,8 @@ def expression_indexes(url: str) -> set[str]:
         engine.dispose()
 
 
-# Functional indexes of the models (lower(email)), which SQLite cannot reflect.
-EXPRESSION_INDEXES = {"uq_users_email_lower"}
+# Functional indexes of the models (lower(email), the name walk), which SQLite cannot reflect.
+EXPRESSION_INDEXES = {"uq_users_email_lower", "ix_product_name_suffixes_walk"}
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index:UserWarning")
