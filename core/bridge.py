@@ -8,11 +8,14 @@ the async front end calls the very same services, rules and transactions as the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_only, greenlet_spawn
+
+from core.auth import Passwords
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -21,3 +24,17 @@ T = TypeVar("T")
 async def call(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     result: T = await greenlet_spawn(partial(function, *args, **kwargs))
     return result
+
+
+class ThreadedPasswords(Passwords):
+    """Passwords for services that `call` runs. Argon2 is slow by design (tens of ms) and
+    argon2-cffi releases the GIL while it works, so it runs in a worker thread and the event loop
+    serves other requests meanwhile; run in the greenlet, it stopped every request of the worker."""
+
+    def hash(self, password: str) -> str:
+        result: str = await_only(asyncio.to_thread(super().hash, password))
+        return result
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        result: bool = await_only(asyncio.to_thread(super().verify, password_hash, password))
+        return result

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from opentelemetry.sdk.trace import TracerProvider
 
 from core.auth import Passwords, Tokens
+from core.bridge import ThreadedPasswords
 from core.db import Database
 from core.logs import configure_logging
 from core.metrics import Metrics
@@ -45,7 +46,7 @@ def build_runtime(settings: Settings, *, asynchronous: bool = False) -> Runtime:
     runtime = Runtime(
         settings=settings,
         db=db,
-        passwords=Passwords.from_settings(settings),
+        passwords=(ThreadedPasswords if asynchronous else Passwords).from_settings(settings),
         tokens=Tokens.from_settings(settings),
         metrics=metrics,
         tracer_provider=tracing,

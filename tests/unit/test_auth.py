@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
 from pydantic import ValidationError
 
 from core.auth import Passwords, Tokens, key_id
+from core.bridge import ThreadedPasswords, call
 from core.errors import Unauthorized
+from core.runtime import build_runtime
 from core.settings import DEVELOPMENT_JWT_SECRET, Settings
 from tests.values import SECRET
 
@@ -104,3 +109,41 @@ def test_old_secrets_still_verify_but_never_sign(settings: Settings) -> None:
 def test_clock_skew_of_ten_seconds_is_tolerated(tokens: Tokens) -> None:
     just_expired = _forge({"exp": datetime.now(UTC) - timedelta(seconds=5)})
     assert tokens.user_id_from_header(f"Bearer {just_expired}") == 7
+
+
+def test_the_async_front_ends_passwords_hash_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run on the event loop, each Argon2 hash (tens of ms) stopped every other request of the
+    worker; ThreadedPasswords hands it to a worker thread."""
+    passwords = ThreadedPasswords(time_cost=1, memory_kib=8, parallelism=1)
+    threads: list[int] = []
+    hasher = passwords._hasher
+
+    class RecordingHasher:
+        def hash(self, *args: Any) -> Any:
+            threads.append(threading.get_ident())
+            return hasher.hash(*args)
+
+        def verify(self, *args: Any) -> Any:
+            threads.append(threading.get_ident())
+            return hasher.verify(*args)
+
+    monkeypatch.setattr(passwords, "_hasher", RecordingHasher())
+
+    async def register_then_log_in() -> tuple[int, bool, bool]:
+        password_hash = await call(passwords.hash, "correct horse")
+        right = await call(passwords.verify, password_hash, "correct horse")
+        wrong = await call(passwords.verify, password_hash, "wrong horse")
+        return threading.get_ident(), right, wrong
+
+    loop_thread, right, wrong = asyncio.run(register_then_log_in())
+    assert (right, wrong) == (True, False)
+    assert len(threads) == 3 and loop_thread not in threads
+
+
+def test_only_the_asynchronous_runtime_hashes_in_threads(settings: Settings) -> None:
+    runtimes = [build_runtime(settings, asynchronous=flag) for flag in (False, True)]
+    try:
+        assert [type(runtime.passwords) for runtime in runtimes] == [Passwords, ThreadedPasswords]
+    finally:
+        for runtime in runtimes:
+            runtime.db.dispose()
