@@ -114,19 +114,26 @@ def listed(db: Database, query: ProductQuery) -> list[int]:
             return ids
 
 
-PATHS = ["walk-or-id-order", "short-walk-or-window-then-candidates", "price-index-first", "name-index-first"]
+PATHS = [
+    "glance-then-walk-or-id-order",
+    "walk-or-id-order",
+    "short-walk-or-window-then-candidates",
+    "price-index-first",
+    "name-index-first",
+]
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_every_path_gives_the_rows_of_the_plain_scan(
     catalogue: Database, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """FEW = 0: no index is ever narrow enough, so a `q` of three characters or more walks its
-    name index, and other filters read rows in id order; with WALK = WINDOW = 5, the walk or the
-    window stops after 5 entries or ids and the rest of the page comes from the candidates.
-    FEW = 10,000: the first indexed filter (price, or name when their order is reversed) gives
-    the candidates."""
-    monkeypatch.setattr(service, "FEW", 0 if path.startswith(("walk", "short")) else 10_000)
+    """GLANCE = 0 (but on the first path, 4): the glance in id order never fills a page. FEW = 0:
+    no index is ever narrow enough, so a `q` of three characters or more walks its name index,
+    and other filters read rows in id order; with WALK = WINDOW = 5, the walk or the window stops
+    after 5 entries or ids and the rest of the page comes from the candidates. FEW = 10,000: the
+    first indexed filter (price, or name when their order is reversed) gives the candidates."""
+    monkeypatch.setattr(service, "GLANCE", 4 if path.startswith("glance") else 0)
+    monkeypatch.setattr(service, "FEW", 10_000 if path.endswith("-first") else 0)
     if path.startswith("short"):
         monkeypatch.setattr(service, "WINDOW", 5)
         monkeypatch.setattr(service, "WALK", 5)
@@ -178,11 +185,16 @@ LARGE = SeedSpec(users=20, products=50_000, orders=200)
 SHAPES: list[tuple[str, dict[str, Any], str]] = [
     ("first page", {}, "id order"),
     ("deep cursor", {"cursor": "45000"}, "id order"),
-    ("q common", {"q": "kettle"}, "name walk"),
-    ("q common, deep cursor", {"q": "kettle", "cursor": "45000"}, "name walk"),
-    ("q 3 chars, common", {"q": "ket"}, "name walk"),
-    ("q common + price broad", {"q": "kettle", "max_price_cents": 40_000}, "name walk"),
+    ("q common", {"q": "kettle"}, "id order"),
+    ("q common, deep cursor", {"q": "kettle", "cursor": "45000"}, "id order"),
     ("q 2 chars, common", {"q": "ke"}, "id order"),
+    # "...e 4...": 3,333 names (kettle, table, bottle), none among ids 501..1,000.
+    ("q many matches, page late", {"q": "e 4", "cursor": "500"}, "name walk"),
+    (
+        "q many matches + price broad, page late",
+        {"q": "e 4", "cursor": "500", "max_price_cents": 40_000},
+        "name walk",
+    ),
     ("q 1 char, common", {"q": "e"}, "id order"),
     ("q rare", {"q": " 4000"}, "name index"),
     ("q rare, 2 chars", {"q": "4 "}, "none"),
@@ -286,9 +298,15 @@ def test_no_list_shape_reads_all_products(
                 f"{shape}:\n{probe_plan}"
             )
     answer = service.list_products(query, db=large)
-    if access == "none":
-        assert pages == [] and answer.items == [], shape
-        return
+    if query.q or query.min_price_cents is not None or query.max_price_cents is not None:
+        glance, *pages = pages  # GLANCE ids in id order, first: bounded like the window below
+        if large.dialect == "sqlite":
+            assert glance.splitlines() in ID_ORDER[1:], f"{shape}:\n{glance}"
+        else:
+            assert "Seq Scan" not in glance and "products_pkey" in glance, f"{shape}:\n{glance}"
+        if access in ("none", "id order"):  # the probe found nothing, or the glance filled the page
+            assert pages == [] and (access == "id order") == bool(answer.items), shape
+            return
     (page_plan,) = pages  # on this catalogue every broad filter fills its page within the window
     lines = page_plan.splitlines()
     if large.dialect == "sqlite":
