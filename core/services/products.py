@@ -60,7 +60,7 @@ def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
 
 
 GLANCE = 500  # ids read in id order first: a filter that matches one product in 25 fills a page
-FEW = 2000
+FEW = 2000  # candidates few enough to sort by id
 WINDOW = 5000  # ids read in id order before the candidates are sorted
 WALK = 2000  # name index entries walked before the candidates are sorted
 
