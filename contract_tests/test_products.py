@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from contract_tests.helpers import (
+    MAX_ID,
     PRODUCT_FIELDS,
     Account,
     assert_error,
@@ -528,6 +529,20 @@ def test_page_size_100_is_allowed(client: httpx.Client, admin: Account) -> None:
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "1e1", *NOT_DECIMAL_TEXT[1:]])
 def test_bad_limit_is_422(client: httpx.Client, limit: str) -> None:
     assert_error(client.get("/v1/products", params={"limit": limit}), 422, "validation_error", {"limit"})
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"q": "kettle"}, {"max_price_cents": "1043"}, {"q": "e", "min_price_cents": "0"}]
+)
+@pytest.mark.parametrize("cursor", [MAX_ID - 350, MAX_ID])
+def test_a_cursor_among_the_largest_ids_is_an_empty_last_page(
+    client: httpx.Client, cursor: int, filters: dict[str, str]
+) -> None:
+    """Any id up to MAX_ID is a cursor. Found by Schemathesis: a filtered list read ids up to
+    cursor + 500 and overflowed 64 bits there (a 500)."""
+    response = client.get("/v1/products", params={**filters, "cursor": str(cursor), "limit": "95"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"items": [], "next_cursor": None}
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "!!!", "%00", "x" * 500])

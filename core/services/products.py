@@ -10,6 +10,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from core.db import Database
 from core.errors import NotFound, PreconditionFailed, ProductInUse
 from core.etags import IfMatch, etag_for
+from core.ids import MAX_ID
 from core.models import (
     NAME_SUFFIX_LENGTH,
     NAME_WALK_LENGTH,
@@ -77,7 +78,7 @@ def _page_rows(session: Session, query: ProductQuery, page: Select[Product], aft
     dialect = session.get_bind().dialect.name
     values = {"name_q": query.q}
     if query.q or query.min_price_cents is not None or query.max_price_cents is not None:
-        glance = session.scalars(page.where(Product.id <= after + GLANCE)).all()
+        glance = session.scalars(page.where(Product.id <= _ids_after(after, GLANCE))).all()
         if len(glance) > query.limit:  # a common filter: no need to count its candidates
             return glance
     broad = None
@@ -95,12 +96,17 @@ def _page_rows(session: Session, query: ProductQuery, page: Select[Product], aft
         return session.scalars(page).all()
     if query.q and len(query.q) >= NAME_WALK_LENGTH:
         return _walk_names(session, query, page, after, dialect)
-    window_end = after + WINDOW
+    window_end = _ids_after(after, WINDOW)
     rows = list(session.scalars(page.where(Product.id <= window_end)))
     if len(rows) <= query.limit and last_id > window_end:
         rest = _among(page.where(Product.id > window_end), broad, dialect)
         rows += session.scalars(rest.limit(query.limit + 1 - len(rows)), values)
     return rows
+
+
+def _ids_after(after: int, count: int) -> int:
+    """The id `count` after `after`, at most MAX_ID: a cursor may be any id up to it."""
+    return min(after + count, MAX_ID)
 
 
 def _walk_names(
@@ -160,12 +166,11 @@ _WALK_END = (
     .limit(1)
     .offset(bindparam("walk_last"))
 )
-_LAST_ID = 2**63 - 1
 _WALKED_ENTRY = and_(  # SQLite's walk
     _suffix_product_id == Product.id,
     _WALK_ENTRIES,
     _NAMED,
-    _suffix_product_id <= func.coalesce(_WALK_END.scalar_subquery(), _LAST_ID),
+    _suffix_product_id <= func.coalesce(_WALK_END.scalar_subquery(), MAX_ID),
 )
 _WALKED = (  # PostgreSQL's walk
     select(_suffix_product_id, _suffix)
