@@ -68,13 +68,15 @@ clean: ## remove generated files (venv, databases, results)
 # --- benchmarks (loadtests/) ---------------------------------------------------------------
 BENCH := $(PY) -m loadtests.bench
 
-.PHONY: bench bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare resilience resilience-smoke soak
+.PHONY: bench bench-aa bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare resilience resilience-smoke soak
 
-bench: install ## verify both front ends, benchmark the quick profile (PROFILE=full: more servers, longer), write results/<ts>/
-	$(PY) -m pytest -p no:cacheprovider contract_tests -q --mode=live --database=sqlite -x
+bench: install ## verify every server, then benchmark the quick profile until decided or ~5 min (PROFILE=full: more), write results/<ts>/
 	$(BENCH) --profile $(or $(PROFILE),quick) $(ARGS)
 
-bench-smoke: install ## a <= 60 s benchmark of two servers; asserts the pipeline, never a speed
+bench-aa: install ## A/A: every server of the profile against a twin of itself; any faster/slower verdict is a false one
+	$(BENCH) --profile $(or $(PROFILE),quick) --aa $(ARGS)
+
+bench-smoke: install ## about a minute: a smoke run of two servers, a refused one, an A/A pair; asserts the pipeline, never a speed
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_bench_smoke.py -q
 
 bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)

@@ -1,22 +1,30 @@
 """Pure functions from measured cells to flags, comparisons with confidence intervals and
-verdicts, and floor shares. Nothing here measures, reads files or prints."""
+verdicts, and floor shares. Nothing here measures, reads files or prints.
+
+A run's looks are replayed from its stored trials and `Design`: a comparison is decided at the
+first look (its first launches, at FIRST_LOOK_ALPHA) or at the final look (every launch, at the
+rest of ALPHA). The error rate of that two-look design is at most ALPHA per comparison (the
+Bonferroni bound over the two looks), whatever made a comparison stop."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
-
-import numpy as np
-from scipy import stats
+from collections.abc import Sequence
+from typing import Literal
 
 from loadtests.matrix import ServerConfig, differs, pairing
-from loadtests.results import Cell, Comparison, FloorShare, FloorVerdict, Results, Thresholds, Verdict
+from loadtests.results import (
+    Cell,
+    Comparison,
+    Design,
+    FloorShare,
+    FloorVerdict,
+    Results,
+    Stop,
+    Thresholds,
+    Verdict,
+)
 from loadtests.scenarios import FLOOR_SCENARIOS
-
-CONFIDENCE = 0.95
-RESAMPLES = 9999
-BOOTSTRAP_SEED = 20261130  # the same data gives the same interval
+from loadtests.stats import ALPHA, FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA, Estimate, ratio_interval
 
 
 def cell_flags(cell: Cell, thresholds: Thresholds, ceiling_rps: float | None) -> list[str]:
@@ -38,46 +46,17 @@ def cell_flags(cell: Cell, thresholds: Thresholds, ceiling_rps: float | None) ->
 
 
 Position = Literal["within", "above", "below", "across"]
-Statistic = Callable[..., Any]
 
 
-def bootstrap(samples: Sequence[np.ndarray], statistic: Statistic, *, paired: bool) -> tuple[float, float]:
-    """The 95 % percentile bootstrap interval of `statistic(*samples, axis=-1)` (vectorized),
-    with the settings every interval of the project shares. `paired`: resample the same indices
-    in every sample; otherwise each sample on its own."""
-    if all(np.all(s == s[0]) for s in samples):
-        value = float(statistic(*samples, axis=-1))
-        return value, value
-    # A resample whose denominator is all zeros (a trial of 0 responses) gives inf or NaN, and
-    # so an unbounded or NaN interval: an honest "cannot tell", not worth a warning each time.
-    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-        result = stats.bootstrap(
-            tuple(samples),
-            statistic,
-            paired=paired,
-            vectorized=True,
-            confidence_level=CONFIDENCE,
-            n_resamples=RESAMPLES,
-            method="percentile",
-            rng=np.random.default_rng(BOOTSTRAP_SEED),
-        )
-    interval = result.confidence_interval
-    return float(interval.low), float(interval.high)
-
-
-def ratio_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> Any:
-    return np.mean(x, axis=axis) / np.mean(y, axis=axis)
-
-
-def ratio_ci(numerator: Sequence[float], denominator: Sequence[float]) -> tuple[float, float, float]:
-    """Ratio of means and its 95 % paired bootstrap interval (trial i of one side ran next to
-    trial i of the other, so drift between rounds cancels out of the ratio)."""
-    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    if len(a) != len(b) or len(a) < 2:
-        raise ValueError("need two or more paired trials on each side")
-    low, high = bootstrap((a, b), ratio_of_means, paired=True)
-    return float(ratio_of_means(a, b)), low, high
+def ratio_ci(
+    numerator: Sequence[float],
+    denominator: Sequence[float],
+    launches: Sequence[int] | None = None,
+    alpha: float = ALPHA,
+) -> tuple[float, float, float]:
+    """a ÷ b and its interval from paired trials (loadtests/stats.py: t over launches)."""
+    estimate = ratio_interval(numerator, denominator, launches, alpha)
+    return estimate.value, estimate.low, estimate.high
 
 
 def position(low: float, high: float, band: float) -> Position:
@@ -105,22 +84,105 @@ def verdict(low: float, high: float, flags: Sequence[str], band: float) -> Verdi
     return "inconclusive" if flags else VERDICTS[position(low, high, band)]
 
 
-def compare(cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thresholds) -> list[Comparison]:
-    """Every FastAPI server (sync or async routes) against every Flask server, per scenario:
-    like-for-like first."""
+def by_launch(cell: Cell) -> dict[int, list[float]]:
+    found: dict[int, list[float]] = {}
+    for t in cell.trials:
+        found.setdefault(t.launch or 0, []).append(t.rps)
+    return found
+
+
+def paired(a: Cell, b: Cell) -> tuple[list[float], list[float], list[int]]:
+    """The req/s of the trials of two cells that ran in the same launches, and those launches;
+    trials without a launch (older files) pair by position, each its own launch."""
+    if any(t.launch is None for t in [*a.trials, *b.trials]):
+        n = min(len(a.trials), len(b.trials))
+        return [t.rps for t in a.trials[:n]], [t.rps for t in b.trials[:n]], list(range(n))
+    ours, theirs = by_launch(a), by_launch(b)
+    xs: list[float] = []
+    ys: list[float] = []
+    launches: list[int] = []
+    for launch in sorted(ours.keys() & theirs.keys()):
+        for x, y in zip(ours[launch], theirs[launch], strict=False):
+            xs.append(x)
+            ys.append(y)
+            launches.append(launch)
+    return xs, ys, launches
+
+
+def looked(
+    a: Cell, b: Cell, design: Design | None, flags: Sequence[str], band: float
+) -> tuple[Estimate | None, int]:
+    """The estimate a comparison of two cells reports and at which look (None: under two
+    launches); without a design (older files), a single look at ALPHA."""
+    xs, ys, launches = paired(a, b)
+    if len(set(launches)) < 2:
+        return None, 1
+    if design is None:
+        return ratio_interval(xs, ys, launches, ALPHA), 1
+    alphas = (design.first_look_alpha, design.final_look_alpha)
+    return two_looks(xs, ys, launches, design.first_look_launches, flags, band, alphas)
+
+
+def two_looks(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    launches: Sequence[int],
+    first_look_launches: int,
+    flags: Sequence[str],
+    band: float,
+    alphas: tuple[float, float] = (FIRST_LOOK_ALPHA, FINAL_LOOK_ALPHA),
+) -> tuple[Estimate, int]:
+    """The two-look design: the first look's estimate (launches before `first_look_launches`, at
+    the first alpha) when it decides, else the final one over every launch (the second alpha).
+    A false verdict needs one of the two intervals to miss: at most the sum of the alphas."""
+    first = [i for i, launch in enumerate(launches) if launch < first_look_launches]
+    if len({launches[i] for i in first}) >= 2:
+        early = ratio_interval(
+            [xs[i] for i in first], [ys[i] for i in first], [launches[i] for i in first], alphas[0]
+        )
+        if verdict(early.low, early.high, flags, band) != "inconclusive":
+            return early, 1
+    return ratio_interval(xs, ys, launches, alphas[1]), 2
+
+
+def compared(servers: dict[str, ServerConfig]) -> list[tuple[str, str]]:
+    """(FastAPI side, Flask side) of every comparison: every FastAPI server (sync or async
+    routes) against every Flask server; in an A/A run, every twin against its original."""
+    twins = [(name, config.twin_of) for name, config in servers.items() if config.twin_of]
+    if twins:
+        return twins
+    flasks = [name for name, config in servers.items() if config.front_end == "flask"]
+    return [
+        (name, flask) for name, config in servers.items() if config.front_end != "flask" for flask in flasks
+    ]
+
+
+def targeted(fastapi: ServerConfig, flask: ServerConfig) -> bool:
+    """Further launches are spent on like-for-like comparisons only: the run is for them."""
+    return pairing(fastapi, flask) != "cross-server"
+
+
+def compare(
+    cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thresholds, design: Design | None = None
+) -> list[Comparison]:
+    """Every compared pair, per scenario: like-for-like first."""
     implementation = {(c.server, c.scenario): c for c in cells if c.target == "implementation"}
     order = {"same-server": 0, "same-process-manager": 1, "cross-server": 2}
     rows = []
-    for (fastapi_name, scenario), fast in implementation.items():
-        for (flask_name, flask_scenario), slow in implementation.items():
-            if fast.front_end == "flask" or slow.front_end != "flask" or flask_scenario != scenario:
-                continue
-            rounds = min(len(fast.trials), len(slow.trials))
-            ratio, low, high = ratio_ci(
-                [t.rps for t in fast.trials[:rounds]], [t.rps for t in slow.trials[:rounds]]
+    for fastapi_name, flask_name in compared(servers):
+        fastapi, flask = servers[fastapi_name], servers[flask_name]
+        for scenario in dict.fromkeys(s for _, s in implementation):
+            fast, slow = (
+                implementation.get((fastapi_name, scenario)),
+                implementation.get((flask_name, scenario)),
             )
+            if fast is None or slow is None:
+                continue
             flags = sorted(set(fast.flags) | set(slow.flags))
-            fastapi, flask = servers[fastapi_name], servers[flask_name]
+            estimate, look = looked(fast, slow, design, flags, thresholds.no_difference)
+            if estimate is None:
+                continue
+            decided = verdict(estimate.low, estimate.high, flags, thresholds.no_difference)
             rows.append(
                 Comparison(
                     scenario=scenario,
@@ -128,13 +190,41 @@ def compare(cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thr
                     flask_server=flask_name,
                     pairing=pairing(fastapi, flask),
                     differs=differs(fastapi, flask),
-                    ratio=ratio,
-                    ci95=(low, high),
-                    verdict=verdict(low, high, flags, thresholds.no_difference),
+                    ratio=estimate.value,
+                    ci95=(estimate.low, estimate.high),
+                    verdict=decided,
                     flags=flags,
+                    confidence=estimate.confidence,
+                    launches=estimate.launches,
+                    look=look,
+                    stopped=stop_reason(decided, flags, design, targeted(fastapi, flask)),
                 )
             )
     return sorted(rows, key=lambda r: (order[r.pairing], r.fastapi_server, r.flask_server))
+
+
+def stop_reason(decided: Verdict, flags: Sequence[str], design: Design | None, is_target: bool) -> Stop:
+    if decided != "inconclusive":
+        return "decided"
+    if flags:
+        return "flagged"
+    if design is None:
+        return "fixed"
+    if not is_target:
+        return "not-targeted"
+    return "launch-limit" if design.ended == "launch-limit" else "budget-spent"
+
+
+def open_cells(results: Results) -> set[tuple[str, str]]:
+    """(server, scenario) of the implementation cells that further launches measure, after the
+    first look: both sides of every targeted comparison it left undecided. A flagged one stays
+    inconclusive whatever more launches show, so it gets none."""
+    configs = {name: record.config for name, record in results.servers.items()}
+    wanted: set[tuple[str, str]] = set()
+    for c in results.comparisons:
+        if c.look == 2 and not c.flags and targeted(configs[c.fastapi_server], configs[c.flask_server]):
+            wanted |= {(c.fastapi_server, c.scenario), (c.flask_server, c.scenario)}
+    return wanted
 
 
 def floor_verdict(low: float, high: float, target: float, flags: Sequence[str]) -> FloorVerdict:
@@ -146,6 +236,7 @@ def floor_verdict(low: float, high: float, target: float, flags: Sequence[str]) 
 
 
 def floor_shares(cells: list[Cell], thresholds: Thresholds) -> list[FloorShare]:
+    """Each implementation's req/s as a share of its floor's, one look over every launch both ran."""
     by_key = {(c.server, c.target, c.scenario): c for c in cells}
     rows = []
     for (server, target, scenario), ours in by_key.items():
@@ -153,10 +244,10 @@ def floor_shares(cells: list[Cell], thresholds: Thresholds) -> list[FloorShare]:
         floor = by_key.get((server, "floor", floor_scenario or ""))
         if target != "implementation" or floor is None or floor_scenario is None:
             continue
-        rounds = min(len(ours.trials), len(floor.trials))
-        share, low, high = ratio_ci(
-            [t.rps for t in ours.trials[:rounds]], [t.rps for t in floor.trials[:rounds]]
-        )
+        xs, ys, launches = paired(ours, floor)
+        if len(set(launches)) < 2:
+            continue
+        estimate = ratio_interval(xs, ys, launches)
         flags = sorted(set(ours.flags) | set(floor.flags))
         goal = thresholds.floor_targets[scenario]
         rows.append(
@@ -164,11 +255,12 @@ def floor_shares(cells: list[Cell], thresholds: Thresholds) -> list[FloorShare]:
                 server=server,
                 scenario=scenario,
                 floor_scenario=floor_scenario,
-                share=share,
-                ci95=(low, high),
+                share=estimate.value,
+                ci95=(estimate.low, estimate.high),
                 target=goal,
-                verdict=floor_verdict(low, high, goal, flags),
+                verdict=floor_verdict(estimate.low, estimate.high, goal, flags),
                 flags=flags,
+                launches=estimate.launches,
             )
         )
     return rows
@@ -184,7 +276,7 @@ def analyse(results: Results) -> Results:
     return results.model_copy(
         update={
             "cells": cells,
-            "comparisons": compare(cells, configs, results.thresholds),
+            "comparisons": compare(cells, configs, results.thresholds, results.design),
             "floor_shares": floor_shares(cells, results.thresholds),
         }
     )

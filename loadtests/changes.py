@@ -1,9 +1,10 @@
 """What changed from run A to run B: pure functions from two `Results` to rows of B ÷ A with 95 %
-bootstrap intervals and verdicts, the setup fields that differ, and the regressions beyond a
-threshold. Nothing here reads files or prints (`loadtests.compare` does).
+intervals (Welch's t over the two runs' launches, loadtests/stats.py) and verdicts,
+the setup fields that differ, and the regressions beyond a threshold. Nothing here reads files
+or prints (`loadtests.compare` does).
 
-Each run's trials are resampled on their own (the runs are independent); a FastAPI ÷ Flask
-comparison and a share of the floor keep each run's rounds paired, as `make bench` does.
+The runs are independent; within each, a FastAPI ÷ Flask comparison and a share of the floor
+keep the two sides of each launch paired, as `make bench` does.
 
 The floor apps are the control: their code rarely changes between two runs, so when their req/s
 move, the machine moved (another tenant, CPU steal), and every absolute req/s change is
@@ -14,6 +15,7 @@ implementation's own speed is best read from its share-of-floor row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -21,15 +23,16 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel
 
-from loadtests.analysis import Position, bootstrap, position, ratio_of_means
-from loadtests.results import Cell, FloorShare, Results, Thresholds
+from loadtests.analysis import Position, paired, position
+from loadtests.results import Cell, FloorShare, Results, Thresholds, Trial
+from loadtests.stats import launch_means, log_ratios, two_sample
 
 # The same band as `make bench`'s no-difference verdict: a change within ±5 % is no change worth
 # the name (a server's speed varies by up to ±10 % from one start to the next here).
 BAND = Thresholds().no_difference
 # What a run's numbers depend on besides the code: two runs that differ in any of these measure
-# different things. Servers, scenarios, floors, trials and launches may differ: a missing cell is
-# listed as such, and the number of trials only widens or narrows an interval.
+# different things. Servers, scenarios, floors and launches may differ: a missing cell is
+# listed as such, and the number of launches only widens or narrows an interval.
 PROFILE_FIELDS = ("users", "warmup_seconds", "settle_seconds", "window_seconds")
 SERVER_FIELDS = ("front_end", "server", "manager", "workers", "threads", "command")
 NOT_RECORDED = "(not recorded)"
@@ -136,49 +139,72 @@ def change_verdict(low: float, high: float, band: float, higher_is_better: bool)
     return words[position(low, high, band)]
 
 
-def change_ci(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
-    """B ÷ A of the means and its 95 % bootstrap interval, each run's trials resampled on their own."""
-    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if min(len(xa), len(xb)) < 2:
-        raise ValueError("need two or more trials in each run")
-    low, high = bootstrap((xb, xa), ratio_of_means, paired=False)
-    return float(ratio_of_means(xb, xa)), low, high
+Paired = tuple[Sequence[float], Sequence[float], Sequence[int]]  # numerator, denominator, launches
 
 
-def paired_change_ci(
-    a: tuple[Sequence[float], Sequence[float]], b: tuple[Sequence[float], Sequence[float]]
+def logs_by_launch(values: Sequence[float], launches: Sequence[int] | None) -> np.ndarray:
+    """Per launch, the mean log of `values` (a value of 0 gives -inf: an interval of NaN)."""
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.asarray(values, dtype=float))
+    return launch_means(list(logs), list(launches) if launches is not None else list(range(len(logs))))
+
+
+def interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return math.nan, math.nan, math.nan
+    estimate = two_sample(a, b)
+    return estimate.value, estimate.low, estimate.high
+
+
+def change_ci(
+    a: Sequence[float],
+    b: Sequence[float],
+    a_launches: Sequence[int] | None = None,
+    b_launches: Sequence[int] | None = None,
 ) -> tuple[float, float, float]:
-    """(B's numerator ÷ denominator) ÷ (A's) and its 95 % interval: the rounds of one run are
-    resampled together (the two sides of a round ran next to each other), each run on its own."""
-    (an, ad), (bn, bd) = ([np.asarray(x, dtype=float) for x in pair] for pair in (a, b))
-    if min(len(an), len(bn)) < 2 or len(an) != len(ad) or len(bn) != len(bd):
-        raise ValueError("need two or more paired rounds in each run")
+    """B ÷ A and its 95 % interval: Welch's t on the two runs' per-launch mean logs (without
+    launches, every trial its own launch)."""
+    if min(len(a), len(b)) < 2:
+        raise ValueError("need two or more trials in each run")
+    return interval(logs_by_launch(a, a_launches), logs_by_launch(b, b_launches))
 
-    def statistic(ia: np.ndarray, ib: np.ndarray, axis: int = -1) -> Any:
-        return ratio_of_means(bn[ib], bd[ib], axis) / ratio_of_means(an[ia], ad[ia], axis)
 
-    rounds_a, rounds_b = np.arange(len(an)), np.arange(len(bn))
-    low, high = bootstrap((rounds_a, rounds_b), statistic, paired=False)
-    return float(statistic(rounds_a, rounds_b)), low, high
+def paired_change_ci(a: Paired, b: Paired) -> tuple[float, float, float]:
+    """(B's numerator ÷ denominator) ÷ (A's) and its 95 % interval: per launch of each run, the
+    mean log ratio of its paired trials (both sides ran next to each other), then Welch's t."""
+    (an, ad, al), (bn, bd, bl) = a, b
+    if min(len(set(al)), len(set(bl))) < 2:
+        raise ValueError("need two or more launches in each run")
+    return interval(launch_means(list(log_ratios(an, ad)), al), launch_means(list(log_ratios(bn, bd)), bl))
+
+
+def launches_of(cell: Cell, trials: Sequence[Trial]) -> list[int] | None:
+    """The launch of each trial; None for a file from before launches were recorded."""
+    return None if any(t.launch is None for t in cell.trials) else [t.launch or 0 for t in trials]
 
 
 def measured(
-    old: Cell, new: Cell, metric: Metric, a: Sequence[float], b: Sequence[float], band: float
+    old: Cell, new: Cell, metric: Metric, a: Sequence[Trial], b: Sequence[Trial], band: float
 ) -> Row:
+    def value(t: Trial) -> float:
+        return t.rps if metric == "req/s" else t.latency.p99_ms
+
+    xa, xb = [value(t) for t in a], [value(t) for t in b]
     row = Row(
         scenario=old.scenario,
         subject=old.server + (" (floor)" if old.target == "floor" else ""),
         metric=metric,
-        a=float(np.mean(a)) if len(a) else None,
-        b=float(np.mean(b)) if len(b) else None,
-        trials=(len(a), len(b)),
+        a=float(np.mean(xa)) if len(xa) else None,
+        b=float(np.mean(xb)) if len(xb) else None,
+        trials=(len(xa), len(xb)),
         verdict="inconclusive",
         flags_a=old.flags,
         flags_b=new.flags,
     )
-    if min(len(a), len(b)) < 2:
-        return row  # no interval from fewer than two trials
-    change, low, high = change_ci(a, b)
+    la, lb = launches_of(old, a), launches_of(new, b)
+    if min(len(set(la or range(len(xa)))), len(set(lb or range(len(xb))))) < 2:
+        return row  # no interval from fewer than two launches
+    change, low, high = change_ci(xa, xb, la, lb)
     verdict = change_verdict(low, high, band, higher_is_better=metric != "p99")
     return row.model_copy(update={"change": change, "ci95": (low, high), "verdict": verdict})
 
@@ -197,21 +223,17 @@ def cell_rows(a: Results, b: Results, band: float) -> list[Row]:
             )
             continue
         old, new = ours[key], theirs[key]
-        rows.append(
-            measured(old, new, "req/s", [t.rps for t in old.trials], [t.rps for t in new.trials], band)
-        )
+        rows.append(measured(old, new, "req/s", old.trials, new.trials, band))
         # A trial without a response has no latency (its p99 reads 0): left out.
-        p99_a, p99_b = ([t.latency.p99_ms for t in c.trials if t.successes] for c in (old, new))
+        p99_a, p99_b = ([t for t in c.trials if t.successes] for c in (old, new))
         rows.append(measured(old, new, "p99", p99_a, p99_b, band))
     return rows
 
 
-def paired_rps(results: Results, scenario: str, fastapi: str, flask: str) -> tuple[list[float], list[float]]:
-    """The req/s of the paired rounds of a FastAPI and a Flask cell, as `make bench` compares them."""
+def paired_rps(results: Results, scenario: str, fastapi: str, flask: str) -> Paired:
+    """The req/s of a FastAPI and a Flask cell in the launches both ran, as `make bench` pairs them."""
     cells = {(c.server, c.scenario): c for c in results.cells if c.target == "implementation"}
-    fast, slow = cells[(fastapi, scenario)], cells[(flask, scenario)]
-    rounds = min(len(fast.trials), len(slow.trials))
-    return [t.rps for t in fast.trials[:rounds]], [t.rps for t in slow.trials[:rounds]]
+    return paired(cells[(fastapi, scenario)], cells[(flask, scenario)])
 
 
 def comparison_rows(a: Results, b: Results, band: float) -> list[Row]:
@@ -238,8 +260,8 @@ def ratio_row(
     subject: str,
     metric: Metric,
     values: tuple[float, float],
-    old: tuple[list[float], list[float]],
-    new: tuple[list[float], list[float]],
+    old: Paired,
+    new: Paired,
     band: float,
 ) -> Row:
     """How a ratio measured within each run (numerator ÷ denominator, rounds paired) moved."""
@@ -257,13 +279,13 @@ def ratio_row(
     )
 
 
-def paired_floor_rps(results: Results, share: FloorShare) -> tuple[list[float], list[float]]:
-    """The req/s of the paired rounds of an implementation cell and its floor's."""
+def paired_floor_rps(results: Results, share: FloorShare) -> Paired:
+    """The req/s of an implementation cell and its floor's in the launches both ran."""
     cells = {(c.server, c.scenario, c.target): c for c in results.cells}
-    own = cells[(share.server, share.scenario, "implementation")]
-    floor = cells[(share.server, share.floor_scenario, "floor")]
-    rounds = min(len(own.trials), len(floor.trials))
-    return [t.rps for t in own.trials[:rounds]], [t.rps for t in floor.trials[:rounds]]
+    return paired(
+        cells[(share.server, share.scenario, "implementation")],
+        cells[(share.server, share.floor_scenario, "floor")],
+    )
 
 
 def floor_share_rows(a: Results, b: Results, band: float) -> list[Row]:
@@ -274,7 +296,7 @@ def floor_share_rows(a: Results, b: Results, band: float) -> list[Row]:
     rows = []
     for key in [k for k in ours if k in theirs]:
         old, new = paired_floor_rps(a, ours[key]), paired_floor_rps(b, theirs[key])
-        if min(len(old[0]), len(new[0])) < 2:
+        if min(len(set(old[2])), len(set(new[2]))) < 2:
             continue
         rows.append(
             ratio_row(key[1], key[0], "share of floor", (ours[key].share, theirs[key].share), old, new, band)

@@ -1,13 +1,15 @@
 """`make compare A=results/<t1> B=results/<t2>`: what changed from benchmark run A to run B.
 
 For every cell (and FastAPI ÷ Flask comparison) in both runs: B ÷ A of mean req/s and of mean
-p99 with a 95 % bootstrap interval and a verdict; cells in one run only are listed as such.
+p99 with a 95 % interval (Welch's t over launches) and a verdict; cells in one run only are
+listed as such.
 Writes compare.md and compare.html to B's directory (or --out) and prints the table.
 
 Exit status: 0 compared (and no regression beyond --fail-on-regression); 1 a regression beyond
 --fail-on-regression; 2 usage error, or the runs' setups differ (without --allow-mismatch);
-3 an input is not a results directory (no readable results.json of schema 2); 4 an input is a
-results.json of an older schema (1).
+3 an input is not a results directory (no readable results.json of schema 2 or 3); 4 an input is
+a results.json of schema 1. (Schema 2 runs had no launches recorded: each of their trials counts
+as a launch of its own.)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from loadtests.render import compare as view
 from loadtests.results import SCHEMA_VERSION, Results
 
 OK, REGRESSION, USAGE, NOT_RESULTS, OLD_SCHEMA = 0, 1, 2, 3, 4
+READABLE = (2, SCHEMA_VERSION)
 
 
 class Unreadable(Exception):
@@ -43,16 +46,16 @@ def load(path: Path) -> Results:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Unreadable(f"{file} is not a results.json: {error}", NOT_RESULTS) from error
     version = raw.get("schema_version") if isinstance(raw, dict) else None
-    if isinstance(version, int) and version < SCHEMA_VERSION:
+    if isinstance(version, int) and version < min(READABLE):
         raise Unreadable(
-            f"{file} is a schema {version} results.json; compare reads schema {SCHEMA_VERSION} only. "
+            f"{file} is a schema {version} results.json; compare reads schemas 2 and 3 only. "
             "Schema 1 computed req/s over the whole run, not over a measured window, so its numbers "
-            "cannot be set against a newer run's: run `make bench` again to get a schema 2 run.",
+            f"cannot be set against a newer run's: run `make bench` again (schema {SCHEMA_VERSION}).",
             OLD_SCHEMA,
         )
-    if version != SCHEMA_VERSION:
+    if version not in READABLE:
         raise Unreadable(
-            f"{file} is not a results.json of schema {SCHEMA_VERSION} (schema_version: {version!r})",
+            f"{file} is not a results.json of schema 2 or 3 (schema_version: {version!r})",
             NOT_RESULTS,
         )
     try:
@@ -61,7 +64,7 @@ def load(path: Path) -> Results:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise Unreadable(
-            f"{file} is not a valid schema {SCHEMA_VERSION} results.json ({error.error_count()} error(s); "
+            f"{file} is not a valid schema {version} results.json ({error.error_count()} error(s); "
             f"first at {where}: {first['msg']})",
             NOT_RESULTS,
         ) from error

@@ -3,7 +3,8 @@
 Pair mode (default): a FastAPI and a Flask server, one scenario; each round runs wrk, then
 Locust, on each server in turn (the order alternating between rounds), so both generators
 see the same drift. It prints FastAPI ÷ Flask by Locust and by wrk, each with its 95 %
-bootstrap interval, and whether the two agree within ±10 %: a benchmark's verdict should not
+t-interval over the rounds (of one start: it says how closely the two tools agree, not how the
+servers vary from start to start), and whether the two agree within ±10 %: a benchmark's verdict should not
 depend on the tool that measured it. `--floor` also serves each server's floor app and prints
 the implementation's share of it by wrk (for `health` the Locust numbers are generator-bound).
 """
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             "floor": args.floor,
             "users": args.connections,
             "window_seconds": args.seconds,
-            "trials": args.trials,
+            "max_window_seconds": max(args.seconds, 10.0),
         },
         server_cpus=cpu_list(args.server_cpus),
         generator_cpus=cpu_list(args.generator_cpus),

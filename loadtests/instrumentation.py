@@ -5,8 +5,8 @@ as `make bench` runs it), with metrics (/metrics on: every request counted, time
 counted), and with metrics and tracing (OTEL_TRACES_EXPORTER=discard: every span made, then
 dropped, so the figure is the instrumentation's own cost, not an exporter's). Every run is a
 fresh start of the server, the order of the three rotating between rounds; the share a variant
-keeps is its req/s ÷ the plain req/s of the same round, a ratio of means with its 95 % paired
-bootstrap interval (loadtests/analysis.py).
+keeps is its req/s ÷ the plain req/s of the same round, with the 95 % t-interval over rounds of
+the log ratio (loadtests/stats.py).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ HEADERS = ["server", "plain req/s (median)", "share kept with metrics", "with me
 def title(args: argparse.Namespace) -> str:
     return (
         f"{args.scenario}, wrk, {args.connections} connections, {args.rounds} rounds × {args.seconds:g} s, "
-        "every run a fresh start; share = variant ÷ plain, 95 % paired bootstrap interval"
+        "every run a fresh start; share = variant ÷ plain, 95 % t-interval over rounds"
     )
 
 

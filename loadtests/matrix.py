@@ -48,6 +48,13 @@ class ServerConfig(BaseModel):
     threads: int = Field(ge=1, description="Flask worker threads, or FastAPI's threadpool limit")
     notes: str = Field(description="what this server does besides running the framework")
     command: list[str]
+    twin_of: str | None = Field(default=None, description="A/A runs: the server this is a copy of")
+
+    def twin(self) -> ServerConfig:
+        """The same app under the same command, measured as if it were another server (A/A)."""
+        return self.model_copy(
+            update={"name": f"{self.name}-twin", "label": f"{self.label}, twin", "twin_of": self.name}
+        )
 
     def argv(self, target: str, port: int) -> list[str]:
         values = {
@@ -73,29 +80,42 @@ class ServerConfig(BaseModel):
 
 
 class Profile(BaseModel):
+    """How a benchmark run spends its time (README: Benchmarks). Every server is started afresh
+    for each launch and measured once per scenario in it; the first `launches` launches measure
+    every cell, then the first look decides what it can, and further launches measure only the
+    cells of the comparisons still undecided, while `budget_seconds` allows."""
+
     servers: list[str] = Field(min_length=1)
     scenarios: list[str] = Field(min_length=1)
     floor: bool
     users: int = Field(ge=1)
-    warmup_seconds: float = Field(ge=0, description="one discarded run per cell before its trials")
+    warmup_seconds: float = Field(
+        ge=0, description="first launch: a discarded run of every cell, whose rate sizes the windows"
+    )
     settle_seconds: float = Field(ge=0, description="after the last user started, before the window")
-    window_seconds: float = Field(gt=0, description="the measured window of each trial")
-    trials: int = Field(ge=2)
-    launches: int = Field(
-        default=1,
-        ge=1,
-        description="how many times every server is started afresh; the trials are split among them",
+    window_seconds: float = Field(gt=0, description="the shortest measured window")
+    max_window_seconds: float = Field(default=10.0, gt=0, description="the longest measured window")
+    min_responses: int = Field(
+        default=0, ge=0, description="a scenario's window holds this many responses of its slowest cell"
+    )
+    launches: int = Field(default=1, ge=1, description="starts of every server before the first look")
+    max_launches: int = Field(default=1, ge=1, description="starts in all, at most")
+    budget_seconds: float = Field(
+        default=0, ge=0, description="the run's time: no further launch starts that would overrun it"
     )
 
     @model_validator(mode="after")
-    def _launches_hold_trials(self) -> Profile:
-        if self.launches > self.trials:
-            raise ValueError(f"{self.launches} launches need at least as many trials, not {self.trials}")
+    def _limits_hold_the_first_look(self) -> Profile:
+        if self.max_launches < self.launches:
+            raise ValueError(f"max_launches {self.max_launches} is under launches {self.launches}")
+        if self.max_window_seconds < self.window_seconds:
+            raise ValueError("max_window_seconds is under window_seconds")
         return self
 
-    def rounds_of_launch(self, launch: int) -> list[int]:
-        """The trial rounds measured in one launch: the trials split as evenly as can be."""
-        return [r for r in range(self.trials) if r * self.launches // self.trials == launch]
+    def window(self, slowest_rps: float) -> float:
+        """A window long enough for `min_responses` at the slowest cell's rate, within the limits."""
+        wanted = self.min_responses / slowest_rps if slowest_rps > 0 else self.max_window_seconds
+        return round(min(self.max_window_seconds, max(self.window_seconds, wanted)), 2)
 
 
 class CapacityProfile(BaseModel):

@@ -20,13 +20,15 @@ from loadtests.seed import SeedSpec
 
 DESCRIPTION = """Verify, then benchmark FastAPI and Flask side by side (see README, Benchmarks).
 
-Every server of the profile is started pinned to the server CPUs with a fresh copy of one
-seeded database, with its floor app beside it, and verified over HTTP (a server that fails is
-refused: no numbers). Per scenario, trials of every server run interleaved, in rounds that
-alternate direction (A B C D, D C B A, …), so drift cannot pose as a difference; the servers are
-started afresh `launches` times, the trials split among the starts, so that the variation from
-one start to the next is in the intervals too. Each trial
-counts the successful responses of a fixed window after every Locust user is running."""
+Every server of the profile (and its floor app) is verified over HTTP first: a server that fails
+is refused, with no numbers. Then the servers are started afresh for every launch, each on a
+fresh copy of one seeded database, in a random order, pinned to the server CPUs and warmed up;
+per scenario each is measured once per launch, the two sides of a comparison back to back. A
+trial counts the successful responses of a window after every Locust user is running; a window
+that held fewer than --min-responses is measured again, long enough. After the first --launches
+launches the first look decides what it can; further launches measure only the comparisons still
+open, while --budget allows. Intervals are Student's t over launches (the start of a server is
+the unit that varies), 5 % error per comparison over the two looks (docs/benchmarking.md)."""
 
 
 class RunPlan(BaseModel):
@@ -45,6 +47,7 @@ class RunPlan(BaseModel):
     db_rtt_ms: list[float] = Field(
         default=[], description="run once per round-trip time, on PostgreSQL in a network namespace"
     )
+    aa: bool = Field(default=False, description="every server against a twin of itself (servers holds both)")
 
     @property
     def seed_spec(self) -> SeedSpec:
@@ -77,13 +80,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--matrix", type=Path, default=MATRIX, help="the server matrix file")
     p.add_argument("--servers", help="comma-separated server names (overrides the profile)")
     p.add_argument("--scenarios", help="comma-separated scenarios (overrides the profile)")
-    p.add_argument("--trials", type=int, help="trials per cell (overrides the profile)")
+    p.add_argument("--launches", type=int, help="launches (starts of every server) before the first look")
+    p.add_argument("--max-launches", type=int, help="launches in all, at most")
     p.add_argument(
-        "--launches", type=int, help="start every server this many times, the trials split among them"
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="the run's time, from seeding to the last trial: no launch starts that would overrun it",
     )
-    p.add_argument("--window", type=float, help="seconds in each trial's measured window")
+    p.add_argument("--window", type=float, help="the shortest measured window, seconds")
+    p.add_argument("--min-responses", type=int, help="responses of the slowest server a window must hold")
+    p.add_argument(
+        "--aa",
+        action="store_true",
+        help="A/A run: every server against a twin of itself (same app, same command); every verdict "
+        "but no-difference or inconclusive is a false one",
+    )
     p.add_argument("--users", type=int, help="concurrent Locust users (overrides the profile)")
-    p.add_argument("--no-floor", action="store_true", help="do not measure the floor apps")
+    floors = p.add_mutually_exclusive_group()
+    floors.add_argument("--floor", action="store_true", default=None, help="measure the floor apps too")
+    floors.add_argument(
+        "--no-floor", action="store_false", dest="floor", help="do not measure the floor apps"
+    )
     p.add_argument("--workers", type=int, help="server worker processes for every server")
     p.add_argument(
         "--threads", type=int, help="threads (Flask) / threadpool limit (FastAPI) for every server"
@@ -127,6 +145,7 @@ def make_plan(
     generator_cpus: list[int] | None = None,
     generator_processes: int = 1,
     out: Path | None = None,
+    aa: bool = False,
 ) -> RunPlan:
     """A checked plan: a profile of the matrix, with what the caller changes."""
     matrix = matrix or Matrix.load()
@@ -136,8 +155,10 @@ def make_plan(
     if servers:
         updates["servers"] = servers
     base = matrix.profiles[profile_name]
-    if isinstance(trials := updates.get("trials"), int) and "launches" not in updates:
-        updates["launches"] = min(base.launches, trials)  # fewer trials than starts: fewer starts
+    if isinstance(launches := updates.get("launches"), int) and "max_launches" not in updates:
+        updates["max_launches"] = max(base.max_launches, launches)
+    if aa:
+        updates["floor"] = False  # an A/A run compares twins; floors would only cost time
     try:
         profile = Profile.model_validate({**base.model_dump(), **updates})
     except ValidationError as error:
@@ -147,12 +168,15 @@ def make_plan(
     ]
     if unknown:
         raise SystemExit(f"unknown server or scenario: {', '.join(unknown)}")
+    if profile.launches < 2:
+        raise SystemExit("a run needs two or more launches for an interval (--launches)")
     changes = {key: value for key, value in (server_overrides or {}).items() if value is not None}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    configs = [matrix.servers[name].model_copy(update=changes) for name in profile.servers]
     return RunPlan(
         profile_name=profile_name,
         profile=Profile.model_validate(profile.model_dump()),
-        servers=[matrix.servers[name].model_copy(update=changes) for name in profile.servers],
+        servers=[both for c in configs for both in (c, c.twin())] if aa else configs,
         targets=matrix.targets,
         database="postgresql" if postgres else "sqlite",
         admin_url=postgres,
@@ -162,6 +186,7 @@ def make_plan(
         generator_processes=generator_processes,
         out=out or REPO_ROOT / "results" / stamp,
         sabotage=os.environ.get("BENCH_SABOTAGE") or None,
+        aa=aa,
     )
 
 
@@ -173,11 +198,13 @@ def plan_from_args(argv: list[str] | None = None) -> RunPlan:
         servers=args.servers.split(",") if args.servers else None,
         profile_overrides={
             "scenarios": args.scenarios.split(",") if args.scenarios else None,
-            "trials": args.trials,
             "launches": args.launches,
+            "max_launches": args.max_launches,
+            "budget_seconds": args.budget,
             "window_seconds": args.window,
+            "min_responses": args.min_responses,
             "users": args.users,
-            "floor": False if args.no_floor else None,
+            "floor": args.floor,
         },
         server_overrides={"workers": args.workers, "threads": args.threads},
         postgres=args.postgres,
@@ -186,5 +213,6 @@ def plan_from_args(argv: list[str] | None = None) -> RunPlan:
         generator_cpus=cpu_list(args.generator_cpus),
         generator_processes=args.locust_workers,
         out=args.out,
+        aa=args.aa,
     )
     return plan.model_copy(update={"db_rtt_ms": args.db_rtt_ms})

@@ -1,5 +1,6 @@
 """The benchmark's results as one pydantic model: `Results` IS the schema of results.json
-(version 2; `load` also reads version 1 files, converting what they hold)."""
+(version 3; `load` also reads versions 2 and 1, converting what version 1 held; a file without
+a design is analysed as one look at its trials)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from loadtests.k6 import K6Step
 from loadtests.matrix import CapacityProfile, FrontEnd, Pairing, Profile, ServerConfig, Target
 from loadtests.sampling import Machine, ProcessMemory
 
-SCHEMA_VERSION: Literal[2] = 2
+SCHEMA_VERSION: Literal[3] = 3
 # An interval is NaN when its ratio is undefined in some resamples (a trial of 0 responses on the
 # denominator's side): written as NaN, not as JSON's null, so that results.json reads back.
 INTERVALS = ConfigDict(ser_json_inf_nan="constants")
@@ -27,6 +28,11 @@ def nulls_as_nan(value: Any) -> Any:
 
 Interval = Annotated[tuple[float, float], BeforeValidator(nulls_as_nan)]
 Verdict = Literal["fastapi-faster", "flask-faster", "no-difference", "inconclusive"]
+# Why a comparison's measuring ended: its interval decided, a cell is flagged (more launches would
+# not decide it), the run's budget or launch limit ran out while it was open, it was never a
+# target of further launches (a cross-server comparison), or the run had a fixed number of trials
+# (a file from before the sequential design).
+Stop = Literal["decided", "flagged", "budget-spent", "launch-limit", "not-targeted", "fixed"]
 FloorVerdict = Literal["met", "missed", "inconclusive"]
 
 
@@ -49,6 +55,7 @@ class Second(BaseModel):
 
 class Trial(BaseModel):
     index: int = Field(description="position in the run's interleaved schedule")
+    launch: int | None = Field(default=None, description="the start of the servers it ran on")
     started_at: float
     window_seconds: float
     successes: int = Field(description="successful responses completed in the window")
@@ -113,10 +120,14 @@ class Comparison(BaseModel):
     flask_server: str
     pairing: Pairing
     differs: str = Field(description="what differs between the two servers besides the framework")
-    ratio: float = Field(description="FastAPI ÷ Flask, mean req/s of the paired trials")
-    ci95: Interval = Field(description="95 % bootstrap confidence interval of the ratio")
+    ratio: float = Field(description="FastAPI ÷ Flask: exp of the mean per-launch log ratio of req/s")
+    ci95: Interval = Field(description="t-interval over launches at `confidence` (loadtests/stats.py)")
     verdict: Verdict
     flags: list[str]
+    confidence: float = 0.95
+    launches: int = Field(default=0, description="launches the interval is drawn from")
+    look: int = Field(default=1, description="1: decided at the first look; 2: at the final one")
+    stopped: Stop = "fixed"
 
 
 class FloorShare(BaseModel):
@@ -130,6 +141,7 @@ class FloorShare(BaseModel):
     target: float
     verdict: FloorVerdict
     flags: list[str]
+    launches: int = 0
 
 
 class ServerRecord(BaseModel):
@@ -149,6 +161,20 @@ class GeneratorInfo(BaseModel):
     ceiling_server: str | None = None
 
 
+class Design(BaseModel):
+    """How the run spent its launches (loadtests/runner.py), so that `analyse` can replay its looks."""
+
+    aa: bool = Field(default=False, description="every server against a twin of itself")
+    first_look_launches: int
+    first_look_alpha: float
+    final_look_alpha: float
+    launches: int = Field(description="launches in all")
+    budget_seconds: float
+    ended: Literal["all-decided", "budget-spent", "launch-limit"]
+    windows: dict[str, float] = Field(description="the measured window of each scenario, seconds")
+    orders: list[list[str]] = Field(description="per launch, the servers in the order started and measured")
+
+
 class Thresholds(BaseModel):
     generator_bound_cpu: float = 90.0
     near_ceiling_share: float = 0.70
@@ -161,7 +187,7 @@ class Thresholds(BaseModel):
 
 
 class Results(BaseModel):
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[2, 3] = SCHEMA_VERSION
     converted_from_schema: int | None = None
     started_at: datetime
     finished_at: datetime
@@ -178,6 +204,7 @@ class Results(BaseModel):
     thresholds: Thresholds = Thresholds()
     schedule: list[str] = Field(default=[], description="the interleaved order of one round of trials")
     servers: dict[str, ServerRecord]
+    design: Design | None = None
     cells: list[Cell]
     comparisons: list[Comparison] = []
     floor_shares: list[FloorShare] = []

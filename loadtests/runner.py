@@ -1,39 +1,47 @@
-"""Run a `RunPlan`: start and verify every server, then measure the interleaved schedule.
+"""Run a `RunPlan`: verify every server, then measure it launch by launch.
 
-All servers of the plan (and their floor apps) run at once, pinned to the server CPUs, each on
-its own copy of the seeded database; only the one under load is busy. That is what lets the
-trials of every server alternate within one scenario. The servers are started `launches` times
-(each time afresh, on fresh database copies), and the trials are split among the launches.
+A launch starts the servers it needs (and their floor apps) afresh, each on its own copy of the
+seeded database, in a random order, on every CPU (start-up is the harness's time, not a
+measurement), then pins them to the server CPUs; only the one under load is busy. Per scenario,
+each is measured once, in the launch's order. The first `launches` launches measure every cell;
+the first look (loadtests/analysis.py) then leaves open the like-for-like comparisons it could
+not decide, and further launches measure only their cells, while the budget allows a launch of
+the length the earlier ones took.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
+from typing import Literal
 
 import httpx
+import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from core.settings import settings_from
 from devtools.servers import REPO_ROOT, ServerProcess, free_port
 from loadtests import verify
-from loadtests.analysis import analyse
-from loadtests.databases import SeededDatabases
+from loadtests.analysis import analyse, compared, open_cells, targeted
+from loadtests.databases import SeededDatabases, in_memory
 from loadtests.fixture import Fixture, seeded_fixture
 from loadtests.generator import Generator
 from loadtests.matrix import SERVER_ENV, ServerConfig, Target
 from loadtests.plan import RunPlan
-from loadtests.results import Cell, GeneratorInfo, Results, ServerRecord, Trial
-from loadtests.sampling import machine
+from loadtests.results import Cell, Design, GeneratorInfo, Results, ServerRecord, Trial
+from loadtests.sampling import machine, tree
 from loadtests.scenarios import FLOOR_SCENARIOS
+from loadtests.stats import FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA
 from loadtests.trial import Endpoint, run_trial
 
 PACKAGES = [
@@ -42,7 +50,11 @@ PACKAGES = [
 ]  # fmt: skip
 HEALTH_PATHS: dict[Target, str] = {"implementation": "/health", "floor": "/hello"}
 CEILING_SCENARIO = "floor_hello"
+WARM_UP: dict[Target, str] = {"implementation": "mixed", "floor": "floor_product_by_id"}
 PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+ORDER_SEED = 20261207  # the launches' random orders are the same from run to run
+Key = tuple[str, Target]  # a server process: (server name, implementation or floor)
+CellKey = tuple[str, Target, str]  # (server name, target, scenario played)
 
 
 @dataclass
@@ -54,6 +66,38 @@ class Running:
     command: list[str]
     startup_seconds: float
     refused: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunState:
+    """What a run has measured so far, and what its launches took."""
+
+    started_at: datetime
+    generator: GeneratorInfo
+    refusals: dict[Key, list[str]] = field(default_factory=dict)
+    trials: dict[CellKey, list[Trial]] = field(default_factory=dict)
+    startups: dict[Key, list[float]] = field(default_factory=dict)
+    commands: dict[Key, list[str]] = field(default_factory=dict)
+    orders: list[list[str]] = field(default_factory=list)
+    windows: dict[str, float] = field(default_factory=dict)
+    start_seconds: list[float] = field(default_factory=list)  # per launch: starting, warming up
+    trial_seconds: dict[str, list[float]] = field(default_factory=dict)  # per scenario: a trial
+    ended: Literal["all-decided", "budget-spent", "launch-limit"] = "all-decided"
+
+    def expected_seconds(self, cells: list[CellKey]) -> float:
+        """How long a launch of `cells` will take: the longest start and warm-up of the servers so
+        far, and each cell's trial as long as that scenario's median one."""
+        return max(self.start_seconds) + sum(statistics.median(self.trial_seconds[p]) for *_, p in cells)
+
+
+def pin(pid: int, cpus: list[int]) -> None:
+    """Move every thread of a process tree to `cpus` (threads it starts later inherit them)."""
+    for process in tree([pid]):
+        try:
+            for thread in process.threads():
+                os.sched_setaffinity(thread.id, cpus)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            continue
 
 
 def package_versions() -> dict[str, str]:
@@ -99,14 +143,16 @@ class Runner:
         databases: SeededDatabases,
         env: dict[str, str] | None = None,
         role: str = "",
+        cpus: list[int] | None = None,
     ) -> Iterator[Running]:
         """`env`: settings to change for this start (the resilience faults' small pools);
-        `role`: names this start's log apart (the verification start's)."""
+        `role`: names this start's log apart (the verification start's); `cpus`: where it runs
+        (default: the server CPUs)."""
         label = f"{config.name}-{target}{role}".replace("-", "_")
         with databases.copy(label) as database_url:
             port = free_port()
             command = config.argv(self.plan.target(config.front_end, target), port)
-            pinned = ["taskset", "-c", ",".join(map(str, self.plan.server_cpus)), *command]
+            pinned = ["taskset", "-c", ",".join(map(str, cpus or self.plan.server_cpus)), *command]
             started = time.monotonic()
             server = ServerProcess(
                 pinned,
@@ -124,52 +170,89 @@ class Runner:
                 server.stop()
 
     def verify(
-        self, config: ServerConfig, target: Target, databases: SeededDatabases, fixture: Fixture
+        self,
+        config: ServerConfig,
+        target: Target,
+        databases: SeededDatabases,
+        fixture: Fixture,
+        cpus: list[int] | None = None,
     ) -> list[str]:
         """What is wrong with `config` (empty: it passes the gate), from a start of its own: on
         its own database copy (the checks write) and with verify.VERIFY_ENV (the SQL count
         header), which the measured starts go without."""
         with (
-            self.serve(config, target, databases, env=verify.VERIFY_ENV, role="-verify") as running,
+            self.serve(
+                config, target, databases, env=verify.VERIFY_ENV, role="-verify", cpus=cpus
+            ) as running,
             httpx.Client(base_url=running.endpoint.base_url, timeout=30) as client,
         ):
             if target == "implementation":
                 return verify.verify_implementation(client, fixture, running.database_url, self.settings)
             return verify.verify_floor(client, running.database_url)
 
-    def launch(
-        self, stack: ExitStack, databases: SeededDatabases, fixture: Fixture, *, check: bool
-    ) -> dict[tuple[str, Target], Running]:
-        """Start every server of the plan and its floor, each on a fresh database copy; `check`:
-        verify them too (the first launch: the code does not change between launches)."""
-        servers: dict[tuple[str, Target], Running] = {}
-        for config in self.plan.servers:
-            for target in self.targets():
-                self.console.print(
-                    f"Starting {config.name} ({target}){' and verifying it' if check else ''} …"
-                )
-                refused = self.verify(config, target, databases, fixture) if check else []
-                running = stack.enter_context(self.serve(config, target, databases))
-                running.refused = refused
-                servers[(config.name, target)] = running
+    def all_cpus(self) -> list[int]:
+        return sorted(set(self.plan.server_cpus) | set(self.plan.generator_cpus))
+
+    def verify_all(self, databases: SeededDatabases, fixture: Fixture) -> dict[Key, list[str]]:
+        """The gate for every server and floor of the plan, one per CPU at a time (nothing is
+        measured yet)."""
+        keys = [(config, target) for config in self.plan.servers for target in self.targets()]
+        self.console.print(f"Verifying {len(keys)} servers …")
+        with ThreadPoolExecutor(max(2, len(self.all_cpus()))) as pool:
+            found = pool.map(lambda k: self.verify(k[0], k[1], databases, fixture, self.all_cpus()), keys)
+            return {
+                (config.name, target): refused for (config, target), refused in zip(keys, found, strict=True)
+            }
+
+    def start(self, stack: ExitStack, databases: SeededDatabases, keys: list[Key]) -> dict[Key, Running]:
+        """Start these servers at once on every CPU, then pin each to the server CPUs."""
+        configs = {c.name: c for c in self.plan.servers}
+        contexts = {key: self.serve(configs[key[0]], key[1], databases, cpus=self.all_cpus()) for key in keys}
+
+        def enter(key: Key) -> Running:
+            return contexts[key].__enter__()
+
+        with ThreadPoolExecutor(len(keys)) as pool:
+            futures = {key: pool.submit(enter, key) for key in keys}
+        failed: BaseException | None = None
+        servers: dict[Key, Running] = {}
+        for key, future in futures.items():
+            if (error := future.exception()) is not None:
+                failed = error
+                continue
+            servers[key] = future.result()
+            stack.push(contexts[key].__exit__)
+        if failed:
+            raise failed
+        for running in servers.values():
+            pin(running.endpoint.pid, self.plan.server_cpus)
         return servers
 
     def run(self) -> Results:
         plan, profile = self.plan, self.plan.profile
         (plan.out / "logs").mkdir(parents=True, exist_ok=True)
-        started_at = datetime.now(UTC)
-        launches: list[dict[tuple[str, Target], Running]] = []
-        trials: dict[tuple[str, Target, str], list[Trial]] = {}
+        deadline = time.monotonic() + profile.budget_seconds
+        state = RunState(
+            started_at=datetime.now(UTC),
+            generator=GeneratorInfo(
+                processes=plan.generator_processes, users=profile.users, ceiling_rps=None
+            ),
+        )
         with ExitStack() as stack:
             # The runner's own work (sampling, bookkeeping) must not take the servers' CPUs.
             stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
             os.sched_setaffinity(0, plan.generator_cpus)
             self.console.print(f"Seeding a {plan.database} database {plan.seed} …")
             databases = SeededDatabases(
-                plan.database, plan.out / "databases", plan.seed_spec, plan.admin_url, stack
+                plan.database, in_memory(stack, plan.out / "databases"), plan.seed_spec, plan.admin_url, stack
             )
             fixture = seeded_fixture(plan.seed_spec, self.settings)
             fixture_path = fixture.write(plan.out / "fixture.json")
+            state.refusals = self.verify_all(databases, fixture)
+            accepted = [
+                c.name for c in plan.servers if not any(state.refusals[(c.name, t)] for t in self.targets())
+            ]
+            cells = self.cells(accepted)
             generator = stack.enter_context(
                 Generator(
                     plan.generator_cpus,
@@ -179,83 +262,211 @@ class Runner:
                 )
             )
             progress = stack.enter_context(Progress(*PROGRESS_COLUMNS, console=self.console))
-            for launch in range(profile.launches):
-                # A server process's speed varies from one start to the next (FastAPI's threadpool
-                # servers by up to ±10 % here), so the trials span several starts and the
-                # intervals include that variation.
-                with ExitStack() as launched:
-                    servers = self.launch(launched, databases, fixture, check=not launches)
-                    launches.append(servers)
-                    accepted = {
-                        key: running
-                        for key, running in servers.items()
-                        if not launches[0][key].refused
-                        and not launches[0][(key[0], "implementation")].refused
-                    }
-                    if launch == 0:
-                        info = self.ceiling(generator, accepted)
-                        bar = progress.add_task("benchmark", total=self.runs(len(self.schedule(accepted))))
-                    self.measure(generator, self.schedule(accepted), launch, trials, progress, bar)
-        configs = {c.name: c for c in plan.servers}
-        cells = [
-            Cell(
-                server=name,
-                front_end=configs[name].front_end,
-                scenario=played,
-                target=target,
-                trials=measured,
-            )
-            for (name, target, played), measured in trials.items()
+            bar = progress.add_task("benchmark", total=profile.launches)
+            rng = random.Random(ORDER_SEED)
+            while cells:
+                launch = len(state.orders)
+                if launch >= profile.launches:
+                    if launch >= profile.max_launches:
+                        state.ended = "launch-limit"
+                        break
+                    if time.monotonic() + state.expected_seconds(cells) > deadline:
+                        state.ended = "budget-spent"
+                        break
+                    progress.update(bar, total=launch + 1)
+                self.launch(launch, cells, rng, databases, generator, state, progress, bar)
+                progress.advance(bar)
+                if launch + 1 == profile.launches:  # the first look
+                    first = self.results(state)
+                    still_open = open_cells(first)
+                    cells = [c for c in cells if c[1] == "implementation" and (c[0], c[2]) in still_open]
+                    decided = sum(c.look == 1 for c in first.comparisons)
+                    progress.console.print(
+                        f"First look after {launch + 1} launches: {decided} of {len(first.comparisons)} "
+                        f"comparisons decided; {len(cells)} cells go on while the budget allows"
+                    )
+        return self.results(state)
+
+    def cells(self, servers: list[str]) -> list[CellKey]:
+        """(server, target, scenario played) of every cell: a floor plays its own scenario."""
+        return [
+            (name, target, scenario if target == "implementation" else FLOOR_SCENARIOS[scenario])
+            for scenario in self.plan.profile.scenarios
+            for name in servers
+            for target in self.targets()
+            if target == "implementation" or scenario in FLOOR_SCENARIOS
         ]
+
+    def launch(
+        self,
+        launch: int,
+        cells: list[CellKey],
+        rng: random.Random,
+        databases: SeededDatabases,
+        generator: Generator,
+        state: RunState,
+        progress: Progress,
+        bar: TaskID,
+    ) -> None:
+        """Start the servers of `cells` in a random order, warm each up, measure each cell once per
+        scenario (the sides of a comparison back to back, in a random order), and stop them.
+        Random, so that no effect of a start's or a trial's position favours one side."""
+        keys = list(dict.fromkeys((name, target) for name, target, _ in cells))
+        rng.shuffle(keys)
+        with ExitStack() as launched:
+            progress.update(bar, description=f"launch {launch + 1}: starting {len(keys)} servers")
+            begun = time.monotonic()
+            servers = self.start(launched, databases, keys)
+            for key, running in servers.items():
+                state.startups.setdefault(key, []).append(running.startup_seconds)
+                state.commands.setdefault(key, running.command)
+            if launch == 0:
+                state.generator = self.ceiling(generator, servers, state.generator)
+            for key in keys:
+                progress.update(bar, description=f"launch {launch + 1}: warming {key[0]} up")
+                self.warm_up(generator, servers[key])
+            state.start_seconds.append(time.monotonic() - begun)
+            for scenario in dict.fromkeys(played for _, _, played in cells):
+                here = [(n, t) for n, t, played in cells if played == scenario]
+                for key in self.measuring_order(here, rng):
+                    progress.update(bar, description=f"launch {launch + 1}: {scenario} on {key[0]}")
+                    begun = time.monotonic()
+                    cell = state.trials.setdefault((*key, scenario), [])
+                    trial = self.trial(generator, servers[key], scenario, len(cell), state.windows)
+                    cell.append(trial.model_copy(update={"launch": launch}))
+                    state.trial_seconds.setdefault(scenario, []).append(time.monotonic() - begun)
+        state.orders.append([f"{name}/{target}" for name, target in keys])
+
+    def measuring_order(self, keys: list[Key], rng: random.Random) -> list[Key]:
+        """`keys` grouped so that the two sides of every like-for-like comparison are measured one
+        right after the other (the machine's slow spells then fall on both), the groups and the
+        servers within each in a random order."""
+        configs = {c.name: c for c in self.plan.servers}
+        group_of = {key: [key] for key in keys}
+        for fast, slow in compared(configs):
+            if not targeted(configs[fast], configs[slow]):
+                continue
+            for target in self.targets():
+                a, b = group_of.get((fast, target)), group_of.get((slow, target))
+                if a is not None and b is not None and a is not b:
+                    a.extend(b)
+                    group_of.update(dict.fromkeys(b, a))
+        groups = list({id(group): group for group in group_of.values()}.values())
+        for group in groups:
+            rng.shuffle(group)
+        rng.shuffle(groups)
+        return [key for group in groups for key in group]
+
+    def warm_up(self, generator: Generator, running: Running) -> None:
+        """A fresh server's first seconds are slower (FastAPI's by up to a third): load it before
+        it is measured, with every route the scenarios take but login (implementation) or its
+        own route (floor)."""
+        profile = self.plan.profile
+        if profile.warmup_seconds:
+            scenario = WARM_UP[running.target]
+            run_trial(
+                generator,
+                running.endpoint,
+                scenario,
+                profile,
+                -1,
+                self.plan.server_cpus,
+                profile.warmup_seconds,
+            )
+
+    def trial(
+        self, generator: Generator, running: Running, scenario: str, index: int, windows: dict[str, float]
+    ) -> Trial:
+        """One trial in the scenario's window. A window first tried that holds fewer than
+        `min_responses` is measured again, long enough for this cell's rate, and the scenario
+        keeps the longer window."""
+        profile = self.plan.profile
+        window = windows.get(scenario, profile.window_seconds)
+        trial = run_trial(
+            generator, running.endpoint, scenario, profile, index, self.plan.server_cpus, window
+        )
+        if scenario not in windows or trial.successes < profile.min_responses:
+            windows[scenario] = max(windows.get(scenario, 0.0), profile.window(trial.rps))
+            if windows[scenario] > window:
+                trial = run_trial(
+                    generator,
+                    running.endpoint,
+                    scenario,
+                    profile,
+                    index,
+                    self.plan.server_cpus,
+                    windows[scenario],
+                )
+        return trial
+
+    def results(self, state: RunState) -> Results:
+        plan = self.plan
+        configs = {c.name: c for c in plan.servers}
+        design = Design(
+            aa=plan.aa,
+            first_look_launches=plan.profile.launches,
+            first_look_alpha=FIRST_LOOK_ALPHA,
+            final_look_alpha=FINAL_LOOK_ALPHA,
+            launches=len(state.orders),
+            budget_seconds=plan.profile.budget_seconds,
+            ended=state.ended,
+            windows=state.windows,
+            orders=state.orders,
+        )
         return analyse(
             Results(
-                started_at=started_at,
+                started_at=state.started_at,
                 finished_at=datetime.now(UTC),
                 profile_name=plan.profile_name,
-                profile=profile,
+                profile=plan.profile,
                 database=plan.database,
                 seed=plan.seed,
                 machine=machine(plan.server_cpus, plan.generator_cpus),
                 packages={**package_versions(), "python": machine([], []).python},
                 revision=revision(),
-                generator=info,
-                schedule=[f"{name}/{target}" for name, target in accepted],
-                servers={
-                    config.name: self.record(
-                        config, [{t: r for (n, t), r in ran.items() if n == config.name} for ran in launches]
+                generator=state.generator,
+                schedule=state.orders[0] if state.orders else [],
+                servers={config.name: self.record(config, state) for config in plan.servers},
+                design=design,
+                cells=[
+                    Cell(
+                        server=name,
+                        front_end=configs[name].front_end,
+                        scenario=played,
+                        target=target,
+                        trials=measured,
                     )
-                    for config in plan.servers
-                },
-                cells=cells,
+                    for (name, target, played), measured in state.trials.items()
+                ],
             )
         )
 
-    def record(self, config: ServerConfig, launches: list[dict[Target, Running]]) -> ServerRecord:
-        """What the server was, its refusals (first launch) and its median start-up time."""
-        targets = launches[0]
-        refused = [f"{target}: {failure}" for target, r in targets.items() for failure in r.refused]
+    def record(self, config: ServerConfig, state: RunState) -> ServerRecord:
+        """What the server was, its refusals and its median start-up time."""
+        targets = [t for t in self.targets() if (config.name, t) in state.refusals]
+        refused = [f"{t}: {failure}" for t in targets for failure in state.refusals[(config.name, t)]]
         return ServerRecord(
             config=config,
-            command={t: r.command for t, r in targets.items()},
+            command={
+                t: state.commands[(config.name, t)] for t in targets if (config.name, t) in state.commands
+            },
             startup_seconds={
-                t: round(statistics.median(ran[t].startup_seconds for ran in launches), 2) for t in targets
+                t: round(statistics.median(state.startups[(config.name, t)]), 2)
+                for t in targets
+                if (config.name, t) in state.startups
             },
             db_pool_size=config.db_pool_size,
             threadpool_limit=config.threads,
             refused=refused or None,
         )
 
-    def ceiling(self, generator: Generator, servers: dict[tuple[str, Target], Running]) -> GeneratorInfo:
+    def ceiling(
+        self, generator: Generator, servers: dict[Key, Running], info: GeneratorInfo
+    ) -> GeneratorInfo:
         """Locust's own limit on this machine: its rate against the cheapest route there is."""
-        info = GeneratorInfo(
-            processes=self.plan.generator_processes, users=self.plan.profile.users, ceiling_rps=None
-        )
         floor = next((r for (_, target), r in servers.items() if target == "floor"), None)
         if floor is None:
             return info
-        self.console.print(
-            f"Measuring the load generator's ceiling against {floor.config.name}'s floor /hello …"
-        )
         run_trial(
             generator, floor.endpoint, CEILING_SCENARIO, self.plan.profile, -1, self.plan.server_cpus, 0.5
         )
@@ -269,55 +480,3 @@ class Runner:
                 "ceiling_server": floor.config.name,
             }
         )
-
-    def schedule(self, servers: dict[tuple[str, Target], Running]) -> list[tuple[Running, str, str]]:
-        """(server, scenario played, scenario) for every cell: a floor plays its own scenario."""
-        return [
-            (running, scenario if target == "implementation" else FLOOR_SCENARIOS[scenario], scenario)
-            for scenario in self.plan.profile.scenarios
-            for (_, target), running in servers.items()
-            if target == "implementation" or scenario in FLOOR_SCENARIOS
-        ]
-
-    def runs(self, cells: int) -> int:
-        profile = self.plan.profile
-        warmups = profile.launches if profile.warmup_seconds else 0
-        return cells * (profile.trials + warmups)
-
-    def measure(
-        self,
-        generator: Generator,
-        schedule: list[tuple[Running, str, str]],
-        launch: int,
-        trials: dict[tuple[str, Target, str], list[Trial]],
-        progress: Progress,
-        bar: TaskID,
-    ) -> None:
-        """One launch's share of the trials: per scenario, a warm-up of every cell, then rounds
-        of one trial per cell, each round in the opposite order of the one before (A B C D,
-        D C B A, …)."""
-        profile = self.plan.profile
-        for scenario in profile.scenarios:
-            cells = [(r, played) for r, played, s in schedule if s == scenario]
-            if profile.warmup_seconds:
-                for running, played in cells:
-                    progress.update(bar, description=f"{scenario}: warm-up {running.config.name}")
-                    run_trial(
-                        generator,
-                        running.endpoint,
-                        played,
-                        profile,
-                        -1,
-                        self.plan.server_cpus,
-                        profile.warmup_seconds,
-                    )
-                    progress.advance(bar)
-            for round_ in profile.rounds_of_launch(launch):
-                for running, played in cells if round_ % 2 == 0 else reversed(cells):
-                    name = f"{running.config.name} {running.target}"
-                    progress.update(bar, description=f"{played}: trial {round_ + 1}/{profile.trials} {name}")
-                    trial = run_trial(
-                        generator, running.endpoint, played, profile, round_, self.plan.server_cpus
-                    )
-                    trials.setdefault((running.config.name, running.target, played), []).append(trial)
-                    progress.advance(bar)

@@ -30,7 +30,7 @@ def png(figure: Any) -> str:
 
 
 def forest(results: Results) -> str:
-    """Every comparison's ratio with its 95 % interval, the ±band of no difference shaded."""
+    """Every comparison's ratio with its interval, the ±band of no difference shaded."""
     rows = results.comparisons[::-1]
     figure, axis = plt.subplots(figsize=(11, 0.32 * len(rows) + 1.2))
     band = results.thresholds.no_difference
@@ -42,7 +42,7 @@ def forest(results: Results) -> str:
         axis.plot([c.ratio], [y], "o", color=color, markersize=5)
     axis.set_yticks(range(len(rows)))
     axis.set_yticklabels([f"{c.scenario} · {c.fastapi_server} ÷ {c.flask_server}" for c in rows], fontsize=8)
-    axis.set_xlabel("FastAPI ÷ Flask (mean req/s), 95 % bootstrap CI; grey: inconclusive")
+    axis.set_xlabel("FastAPI ÷ Flask (req/s), t-interval over launches; grey: inconclusive")
     axis.grid(axis="x", alpha=0.3)
     axis.legend(fontsize=8, loc="lower right")
     return png(figure)

@@ -90,7 +90,7 @@ def header(changes: RunChanges) -> list[str]:
         f"A: {changes.a} (started {changes.a_started_at:%Y-%m-%d %H:%M}Z, code {_code(changes.a_revision)})",
         f"B: {changes.b} (started {changes.b_started_at:%Y-%m-%d %H:%M}Z, code {_code(changes.b_revision)})",
         f"Profile {changes.profile_name}, {changes.database}, {changes.cpu_model}. B ÷ A of the mean over "
-        f"the trials, 95 % bootstrap CI (each run's trials resampled on their own); no change: the whole "
+        f"the trials, 95 % CI (Welch's t over the two runs' launches); no change: the whole "
         f"interval within ±{100 * changes.band:.0f} %. req/s, share of floor and FastAPI÷Flask: above 1 is "
         "faster; p99: below 1 is faster.",
     ]
@@ -166,7 +166,8 @@ def forest(changes: RunChanges) -> str:
     axis.set_xticks(ticks, [f"{t:g}" for t in ticks])
     axis.minorticks_off()
     axis.set_xlabel(
-        "B ÷ A (mean over trials, log scale), 95 % bootstrap CI. req/s, FastAPI÷Flask: right is faster; p99: "
+        "B ÷ A (mean over trials, log scale), 95 % CI (Welch's t over launches). "
+        "req/s, FastAPI÷Flask: right is faster; p99: "
         "left is faster. Blue faster, red slower, green no change, grey inconclusive",
         fontsize=8,
     )

@@ -8,14 +8,16 @@ from rich.text import Text
 
 from loadtests.render.markdown import cell_rows, row_label
 from loadtests.render.text import (
-    VERDICT_WORDS,
     cell_text,
     floor_text,
     legend,
+    method,
     notes,
     pair_title,
     pairs,
+    reached,
     sentence,
+    verdict_word,
 )
 from loadtests.results import Results
 
@@ -23,7 +25,8 @@ STYLES = {"fastapi-faster": "bold", "flask-faster": "bold", "no-difference": "",
 
 
 def show(results: Results, console: Console) -> None:
-    console.rule("Verdicts: FastAPI ÷ Flask (ratio of mean req/s, 95 % bootstrap CI)")
+    console.rule("Verdicts: FastAPI ÷ Flask (req/s, t-interval over launches)")
+    console.print(method(results), highlight=False)
     for group in pairs(results):
         console.print(f"\n[bold underline]{pair_title(results, group[0])}[/]", highlight=False)
         for c in group:
@@ -44,7 +47,7 @@ def show(results: Results, console: Console) -> None:
         )
     console.print(table)
     ratios = Table(title="FastAPI ÷ Flask")
-    for column in ("scenario", "FastAPI server", "Flask server", "pairing", "ratio", "95 % CI", "verdict"):
+    for column in ("scenario", "FastAPI server", "Flask server", "pairing", "ratio", "CI", "verdict", "how"):
         ratios.add_column(column)
     for c in results.comparisons:
         ratios.add_row(
@@ -54,7 +57,8 @@ def show(results: Results, console: Console) -> None:
             c.pairing,
             f"{c.ratio:.2f}",
             f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f}",
-            VERDICT_WORDS[c.verdict] + (f" ({', '.join(c.flags)})" if c.flags else ""),
+            verdict_word(results, c) + (f" ({', '.join(c.flags)})" if c.flags else ""),
+            reached(c),
         )
     if results.comparisons:
         console.print(ratios)

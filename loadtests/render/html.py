@@ -7,15 +7,16 @@ import html
 from loadtests.render import charts
 from loadtests.render.markdown import cell_rows, row_label
 from loadtests.render.text import (
-    VERDICT_WORDS,
     cell_text,
     floor_text,
-    launches,
     legend,
+    method,
     notes,
     pair_title,
     pairs,
+    reached,
     sentence,
+    verdict_word,
 )
 from loadtests.results import Results
 
@@ -72,10 +73,11 @@ def report(results: Results, extra_sections: list[str] | None = None) -> str:
         ],
     )
     comparison_table = table(
-        ["scenario", "FastAPI server", "Flask server", "pairing", "ratio", "95 % CI", "verdict"],
+        ["scenario", "FastAPI server", "Flask server", "pairing", "ratio", "CI", "verdict", "how"],
         [
             [esc(c.scenario), esc(c.fastapi_server), esc(c.flask_server), esc(c.pairing), f"{c.ratio:.2f}",
-             f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f}", esc(VERDICT_WORDS[c.verdict] + (f" ({', '.join(c.flags)})" if c.flags else ""))]
+             f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f}", esc(verdict_word(results, c) + (f" ({', '.join(c.flags)})" if c.flags else "")),
+             esc(reached(c))]
             for c in results.comparisons
         ],
     )  # fmt: skip
@@ -84,9 +86,9 @@ def report(results: Results, extra_sections: list[str] | None = None) -> str:
         [[esc(f.server), esc(f.scenario), esc(floor_text(f))] for f in results.floor_shares],
     )
     trial_table = table(
-        ["server", "target", "scenario", "round", "req/s", "failures", "p50/p99 ms", "server CPU %", "CPU ms/req", "Locust CPU %", "USS/PSS MiB", "steal %"],
+        ["server", "target", "scenario", "launch", "req/s", "failures", "p50/p99 ms", "server CPU %", "CPU ms/req", "Locust CPU %", "USS/PSS MiB", "steal %"],
         [
-            [esc(c.server), esc(c.target), esc(c.scenario), str(t.index + 1), f"{t.rps:.0f}", str(t.failures),
+            [esc(c.server), esc(c.target), esc(c.scenario), str((t.index if t.launch is None else t.launch) + 1), f"{t.rps:.0f}", str(t.failures),
              f"{t.latency.p50_ms:.1f}/{t.latency.p99_ms:.1f}", f"{t.server_cpu_percent:.0f}", f"{t.cpu_ms_per_request:.2f}",
              f"{t.generator_cpu_percent:.0f}", f"{t.uss_mib:.0f}/{t.pss_mib:.0f}", f"{t.steal_percent:.1f}"]
             for c in results.cells
@@ -107,11 +109,11 @@ def report(results: Results, extra_sections: list[str] | None = None) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>FastAPI ÷ Flask benchmark</title><style>{STYLE}</style></head><body>
 <h1>FastAPI ÷ Flask: the same shop API, side by side</h1>
-<p class="note">Profile <b>{esc(results.profile_name)}</b>, {results.started_at:%Y-%m-%d %H:%M}Z: {p.trials} trials per cell ({launches(p)}), each counting the
-successful responses of a {p.window_seconds:g} s window that starts {p.settle_seconds:g} s after all {p.users} Locust users
-(FastHttpUser, no wait) are running; the servers' trials interleaved. Database <b>{esc(results.database)}</b>
+<p class="note">Profile <b>{esc(results.profile_name)}</b>, {results.started_at:%Y-%m-%d %H:%M}Z: each trial counts the
+successful responses of a window that starts {p.settle_seconds:g} s after all {p.users} Locust users
+(FastHttpUser, no wait) are running. {esc(method(results))} Database <b>{esc(results.database)}</b>
 seeded with {results.seed.get("users")} users, {results.seed.get("products")} products, {results.seed.get("orders")} orders.
-A verdict needs the whole 95 % interval on one side of 1 (or within ±{100 * results.thresholds.no_difference:.0f} % for
+A verdict needs the whole interval on one side of 1 (or within ±{100 * results.thresholds.no_difference:.0f} % for
 "no difference"), and no flag on either cell.</p>
 <h2>Verdicts</h2>
 {verdicts or "<p>No comparisons.</p>"}

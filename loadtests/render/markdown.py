@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from loadtests.render.text import (
-    VERDICT_WORDS,
     cell_text,
     floor_text,
-    launches,
     legend,
+    method,
     notes,
     pair_title,
     pairs,
+    reached,
     sentence,
+    verdict_word,
 )
 from loadtests.results import Cell, Results
 
@@ -36,9 +37,10 @@ def summary(results: Results) -> str:
         "",
         f"{m.cpu_model}, {m.logical_cpus} CPUs; servers pinned to CPUs {m.topology.server_cpus}, Locust to "
         f"{m.topology.generator_cpus}; Python {m.python}; {results.database} seeded with "
-        f"{results.seed.get('products', 0):,} products; {p.users} users; per cell "
-        f"{p.trials} trials ({launches(p)}) of a {p.window_seconds:g} s window (after {p.settle_seconds:g} s "
-        f"with every user running), interleaved across servers.",
+        f"{results.seed.get('products', 0):,} products; {p.users} users; each trial counts the responses "
+        f"of a window that starts {p.settle_seconds:g} s after every user is running.",
+        "",
+        method(results),
         "",
         "## Verdicts",
         "",
@@ -48,13 +50,14 @@ def summary(results: Results) -> str:
         lines += [f"- `{c.scenario}`: {sentence(results, c)}" for c in group]
         lines.append("")
     lines += [
-        "| scenario | FastAPI server | Flask server | pairing | ratio | 95 % CI | verdict | flags |",
-        "|---|---|---|---|---:|---:|---|---|",
+        "| scenario | FastAPI server | Flask server | pairing | ratio | CI | verdict | how | flags |",
+        "|---|---|---|---|---:|---:|---|---|---|",
     ]
     for c in results.comparisons:
         lines.append(
             f"| {c.scenario} | {c.fastapi_server} | {c.flask_server} | {c.pairing} | {c.ratio:.2f} | "
-            f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f} | {VERDICT_WORDS[c.verdict]} | {', '.join(c.flags)} |"
+            f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f} | {verdict_word(results, c)} | {reached(c)} | "
+            f"{', '.join(c.flags)} |"
         )
     servers, rows, by_key = cell_rows(results)
     lines += [

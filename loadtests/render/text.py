@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from loadtests.matrix import Profile
 from loadtests.results import Cell, Comparison, FloorShare, Results
 
 FRONT_END_NAMES = {"fastapi": "FastAPI", "fastapi-async": "async FastAPI", "flask": "Flask"}
@@ -28,13 +27,50 @@ VERDICT_WORDS = {
 }
 
 
-def launches(profile: Profile) -> str:
-    """How the trials of a cell were spread over starts of the servers."""
-    if profile.launches == profile.trials:
-        return "each on freshly started servers"
-    if profile.launches > 1:
-        return f"over {profile.launches} starts of the servers"
-    return "all on one start of the servers"
+def method(results: Results) -> str:
+    """How the run spent its launches and what its intervals are, in one paragraph."""
+    design = results.design
+    if design is None:
+        trials = max((len(c.trials) for c in results.cells), default=0)
+        return f"{trials} trials per cell, one look at 95 % (a run from before the sequential design)."
+    windows = ", ".join(f"{s} {w:g} s" for s, w in design.windows.items())
+    ended = {
+        "all-decided": "every like-for-like comparison was decided",
+        "budget-spent": f"the budget of {design.budget_seconds:g} s was spent",
+        "launch-limit": f"the limit of {results.profile.max_launches} launches was reached",
+    }[design.ended]
+    return (
+        f"{design.launches} launches, each a fresh start of the servers it measured, in a random order; "
+        f"every cell in the first {design.first_look_launches}, then only the cells of the like-for-like "
+        f"comparisons still open, until {ended}. Windows: {windows} (each holds "
+        f"{results.profile.min_responses} responses of the scenario's slowest server). Intervals: "
+        f"Student's t over launches of the mean log ratio, {100 * (1 - design.first_look_alpha):g} % at "
+        f"the first look and {100 * (1 - design.final_look_alpha):g} % at the final one: a false verdict in "
+        f"at most "
+        f"{100 * (design.first_look_alpha + design.final_look_alpha):g} % of comparisons."
+    )
+
+
+def reached(c: Comparison) -> str:
+    """How a verdict was reached: launches, look, confidence, why the measuring stopped."""
+    look = "first look" if c.look == 1 else "final look"
+    basis = f"{c.launches} launches, {100 * c.confidence:g} % CI, {look}"
+    why = {
+        "decided": "decided",
+        "flagged": "a cell is flagged",
+        "budget-spent": "open when the budget was spent",
+        "launch-limit": "open at the launch limit",
+        "not-targeted": "cross-server: not measured further",
+        "fixed": "fixed trials",
+    }[c.stopped]
+    return f"{why} ({basis})"
+
+
+def false_verdicts(results: Results) -> list[Comparison]:
+    """An A/A run's comparisons that said faster or slower: each is a false verdict."""
+    if results.design is None or not results.design.aa:
+        return []
+    return [c for c in results.comparisons if c.verdict in ("fastapi-faster", "flask-faster")]
 
 
 def legend(results: Results) -> str:
@@ -51,6 +87,15 @@ def legend(results: Results) -> str:
 def side(results: Results, server: str) -> str:
     config = results.servers[server].config
     return f"{FRONT_END_NAMES[config.front_end]} on {config.label}"
+
+
+def verdict_word(results: Results, c: Comparison) -> str:
+    """The verdict in the table's words; an A/A run names the twin and its original."""
+    if results.design is not None and results.design.aa:
+        return {"fastapi-faster": "twin faster", "flask-faster": "original faster"}.get(
+            c.verdict, VERDICT_WORDS[c.verdict]
+        )
+    return VERDICT_WORDS[c.verdict]
 
 
 def pairs(results: Results) -> list[list[Comparison]]:
@@ -74,13 +119,14 @@ def sentence(results: Results, c: Comparison) -> str:
     """One comparison in one sentence, its uncertainty included."""
     fastapi, flask = side(results, c.fastapi_server), side(results, c.flask_server)
     low, high = c.ci95
-    interval = f"ratio {c.ratio:.2f}, 95 % CI {low:.2f}–{high:.2f}"
+    ci = f"{100 * c.confidence:g} % CI"
+    interval = f"ratio {c.ratio:.2f}, {ci} {low:.2f}–{high:.2f}"
     if c.verdict == "fastapi-faster":
         gain = percent_range(low - 1, high - 1)
-        return f"{fastapi} is {100 * (c.ratio - 1):.0f} % faster than {flask} (95 % CI {gain})."
+        return f"{fastapi} is {100 * (c.ratio - 1):.0f} % faster than {flask} ({ci} {gain})."
     if c.verdict == "flask-faster":
         loss = percent_range(1 - high, 1 - low)
-        return f"{fastapi} is {100 * (1 - c.ratio):.0f} % slower than {flask} (95 % CI {loss})."
+        return f"{fastapi} is {100 * (1 - c.ratio):.0f} % slower than {flask} ({ci} {loss})."
     if c.verdict == "no-difference":
         band = 100 * results.thresholds.no_difference
         return f"No difference detectable between {fastapi} and {flask} ({interval}: within ±{band:.0f} %)."
@@ -105,6 +151,19 @@ def floor_text(share: FloorShare) -> str:
 def notes(results: Results) -> list[str]:
     """What a reader must know about the run before trusting any number in it."""
     found = []
+    if results.design is not None and results.design.aa:
+        wrong = false_verdicts(results)
+        found.append(
+            f"A/A run: every server against a twin of itself, so every true ratio is 1. False verdicts "
+            f"(faster or slower): {len(wrong)} of {len(results.comparisons)}"
+            + (
+                ": " + "; ".join(f"{c.scenario} {c.flask_server} {c.ratio:.3f}" for c in wrong)
+                if wrong
+                else ""
+            )
+            + "; no difference: "
+            + f"{sum(c.verdict == 'no-difference' for c in results.comparisons)}."
+        )
     topology = results.machine.topology
     if topology.overlapping:
         found.append(

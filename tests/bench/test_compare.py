@@ -85,8 +85,8 @@ def test_the_interval_covers_the_true_ratio_about_95_times_in_100() -> None:
         _, low, high = change_ci(list(a), list(b))
         covered += low <= 1.1 <= high
         holds_one += low <= 1.0 <= high
-    # A percentile bootstrap of 7 trials covers a little less than 95 %.
-    assert 0.85 * draws <= covered <= 0.99 * draws
+    # Welch's t on the logs of 7 launches a side: about 95 % (4 % noise is close to log-normal).
+    assert 0.90 * draws <= covered <= 0.99 * draws
     assert holds_one <= 0.02 * draws
 
 
@@ -95,7 +95,7 @@ def test_fastapi_over_flask_moves_by_the_ratio_of_ratios_with_drift_cancelled() 
     a = (scaled(drift, 1100), scaled(drift, 1000))
     b = (scaled(drift[::-1], 1320), scaled(drift[::-1], 1000))  # 1.1 → 1.32: FastAPI gained 20 %
 
-    change, low, high = paired_change_ci(a, b)
+    change, low, high = paired_change_ci((*a, range(5)), (*b, range(5)))
 
     assert (low, change, high) == pytest.approx((1.2, 1.2, 1.2))
     run_a = analyse(results([cell(FASTAPI, "login", a[0]), cell(FLASK, "login", a[1])]))
@@ -207,6 +207,9 @@ def test_an_old_schema_and_a_non_results_directory_get_their_own_exit_status(tmp
     status, printed = command(b, broken)
     assert status == compare.NOT_RESULTS
     assert "not a valid schema 2 results.json" in printed
+    (broken / "results.json").write_text(json.dumps({"schema_version": 9}))
+    status, printed = command(b, broken)
+    assert status == compare.NOT_RESULTS and "not a results.json of schema 2 or 3" in printed
 
 
 def test_fail_on_regression_sets_the_exit_status(tmp_path: Path) -> None:

@@ -71,30 +71,48 @@ def test_the_plan_follows_the_profile_and_the_overrides() -> None:
     quick = plan_from_args([])
     assert quick.profile_name == "quick"
     assert [s.name for s in quick.servers] == [
-        "flask-granian-wsgi", "fastapi-granian-asgi", "flask-gunicorn-gthread", "fastapi-gunicorn-uvicorn",
+        "flask-granian-wsgi", "fastapi-granian-asgi", "fastapi-async-granian-asgi", "flask-gunicorn-gthread",
+        "fastapi-gunicorn-uvicorn",
     ]  # fmt: skip
     assert quick.database == "sqlite" and quick.admin_url is None
 
     custom = plan_from_args(
-        ["--servers", "fastapi-uvicorn,flask-gunicorn-sync", "--scenarios", "me,login", "--trials", "4",
+        ["--servers", "fastapi-uvicorn,flask-gunicorn-sync", "--scenarios", "me,login", "--launches", "5",
          "--threads", "4", "--postgres", "postgresql://u@127.0.0.1/x", "--out", "/tmp/o"]
     )  # fmt: skip
     assert [s.name for s in custom.servers] == ["fastapi-uvicorn", "flask-gunicorn-sync"]
-    assert custom.profile.scenarios == ["me", "login"] and custom.profile.trials == 4
+    assert custom.profile.scenarios == ["me", "login"] and custom.profile.launches == 5
     assert {s.threads for s in custom.servers} == {4}
     assert (custom.database, custom.admin_url) == ("postgresql", "postgresql://u@127.0.0.1/x")
     with pytest.raises(SystemExit, match="unknown server or scenario: nope"):
         plan_from_args(["--scenarios", "nope"])
 
 
-def test_trials_are_split_among_fresh_starts_of_the_servers() -> None:
+def test_launches_budget_and_windows_follow_the_profile_and_the_overrides() -> None:
     quick = plan_from_args([]).profile
-    assert quick.launches == quick.trials  # every trial on freshly started servers
-    five_over_two = plan_from_args(["--trials", "5", "--launches", "2"]).profile
-    assert [five_over_two.rounds_of_launch(k) for k in range(2)] == [[0, 1, 2], [3, 4]]
-    assert plan_from_args(["--trials", "2"]).profile.launches == 2  # fewer trials: fewer starts
-    with pytest.raises(SystemExit, match="3 launches need at least as many trials"):
-        plan_from_args(["--trials", "2", "--launches", "3"])
+    assert 2 <= quick.launches <= quick.max_launches and quick.budget_seconds > 0
+    more = plan_from_args(["--launches", "20", "--budget", "900"]).profile
+    assert (more.launches, more.max_launches, more.budget_seconds) == (20, 20, 900)
+    with pytest.raises(SystemExit, match="two or more launches"):
+        plan_from_args(["--launches", "1"])
+    with pytest.raises(SystemExit, match="max_launches 3 is under launches 4"):
+        plan_from_args(["--launches", "4", "--max-launches", "3"])
+    # A window holds min_responses at the cell's rate, within the profile's limits.
+    assert quick.window(2 * quick.min_responses / quick.window_seconds) == quick.window_seconds
+    assert quick.window(quick.min_responses / 2.5) == 2.5
+    assert quick.window(1.0) == quick.max_window_seconds
+
+
+def test_an_aa_plan_pairs_every_server_with_a_twin_of_itself() -> None:
+    plan = plan_from_args(["--aa", "--servers", "flask-granian-wsgi,fastapi-granian-asgi", "--floor"])
+
+    assert [s.name for s in plan.servers] == [
+        "flask-granian-wsgi", "flask-granian-wsgi-twin", "fastapi-granian-asgi", "fastapi-granian-asgi-twin",
+    ]  # fmt: skip
+    twin = plan.servers[1]
+    assert twin.twin_of == "flask-granian-wsgi" and twin.command == plan.servers[0].command
+    assert plan.target(twin.front_end, "implementation") == "flask_impl.app:create_app"
+    assert plan.profile.floor is False  # twins are compared with each other, not with a floor
 
 
 def test_matched_concurrency_reaches_the_servers_environment() -> None:
@@ -122,7 +140,7 @@ def test_results_json_is_the_model_and_keeps_its_stable_fields(tmp_path: Path) -
     analysed.write(tmp_path / "results.json")
 
     raw = json.loads((tmp_path / "results.json").read_text())
-    assert raw["schema_version"] == SCHEMA_VERSION == 2
+    assert raw["schema_version"] == SCHEMA_VERSION == 3
     (comparison,) = raw["comparisons"]
     assert set(comparison) >= {
         "scenario",
@@ -133,6 +151,10 @@ def test_results_json_is_the_model_and_keeps_its_stable_fields(tmp_path: Path) -
         "ci95",
         "verdict",
         "flags",
+        "confidence",
+        "launches",
+        "look",
+        "stopped",
     }
     assert set(raw["cells"][0]) >= {"server", "scenario", "target", "rps_median", "trials", "flags"}
     assert load(tmp_path / "results.json") == analysed
