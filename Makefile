@@ -70,7 +70,7 @@ BENCH := $(PY) -m loadtests.bench
 
 .PHONY: bench bench-aa bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare resilience resilience-smoke soak
 
-bench: install ## verify every server, then benchmark the quick profile until decided or ~5 min (PROFILE=full: more), write results/<ts>/
+bench: install ## verify every server, then benchmark the quick profile until decided, 16 launches or 15 min (PROFILE=full: more), write results/<ts>/
 	$(BENCH) --profile $(or $(PROFILE),quick) $(ARGS)
 
 bench-aa: install ## A/A: every server of the profile against a twin of itself; any faster/slower verdict is a false one
