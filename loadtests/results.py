@@ -172,7 +172,7 @@ class Design(BaseModel):
     budget_seconds: float
     ended: Literal["all-decided", "budget-spent", "launch-limit"]
     windows: dict[str, float] = Field(description="the measured window of each scenario, seconds")
-    orders: list[list[str]] = Field(description="per launch, the servers in the order started and measured")
+    orders: list[list[str]] = Field(description="per launch, the servers in the order they were started")
 
 
 class Thresholds(BaseModel):

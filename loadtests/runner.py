@@ -2,8 +2,9 @@
 
 A launch starts the servers it needs (and their floor apps) afresh, each on its own copy of the
 seeded database, in a random order, on every CPU (start-up is the harness's time, not a
-measurement), then pins them to the server CPUs; only the one under load is busy. Per scenario,
-each is measured once, in the launch's order. The first `launches` launches measure every cell;
+measurement), then pins them to the server CPUs and warms them up; only the one under load is
+busy. Per scenario each is measured once, the two sides of a comparison back to back, in a random
+order. The first `launches` launches measure every cell;
 the first look (loadtests/analysis.py) then leaves open the like-for-like comparisons it could
 not decide, and further launches measure only their cells, while the budget allows a launch of
 the length the earlier ones took.
