@@ -3,7 +3,7 @@
 OTEL_TRACES_EXPORTER turns them on, as the OpenTelemetry SDK names it: `console` (spans as JSON
 on stdout) or `otlp` (OTLP over HTTP; the exporter reads OTEL_EXPORTER_OTLP_ENDPOINT and the rest
 of the OTEL_EXPORTER_OTLP_* variables itself); `discard`, this project's own, makes every span and
-drops it, for measuring what tracing costs (loadtests/instrumentation.py). OTEL_SERVICE_NAME
+drops it, for measuring what tracing costs (loadtests/studies/instrumentation.py). OTEL_SERVICE_NAME
 names the service (default shop-api). Each front end instruments its app with the official
 instrumentation (flask_impl/tracing.py, fastapi_impl/tracing.py) and core instruments the
 engine, so a request gives one server span with a child span per SQL statement, the request id

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import bench
-from loadtests.report import load
+from loadtests.studies import bench
+from loadtests.studies.report import load
 
 VERDICTS = {"fastapi-faster", "flask-faster", "no-difference", "inconclusive"}
 STOPS = {"decided", "flagged", "budget-spent", "launch-limit"}

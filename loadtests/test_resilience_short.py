@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from loadtests.faults import faults
-from loadtests.faults.cluster import unavailable_reason
-from loadtests.matrix import Matrix, ServerConfig
-from loadtests.plan import make_plan
-from loadtests.resilience import open_context, run_fault
-from loadtests.resilience_results import Outage, Pool, Shutdown
-from loadtests.runner import Runner
-from loadtests.seed import SeedSpec
+from loadtests.config.dataset import SeedSpec
+from loadtests.config.matrix import Matrix, ServerConfig
+from loadtests.config.plan import make_plan
+from loadtests.env.cluster import unavailable_reason
+from loadtests.results.resilience import Outage, Pool, Shutdown
+from loadtests.studies import faults
+from loadtests.studies.resilience import open_context, run_fault
+from loadtests.studies.runner import Runner
 
 SMALL_SEED = SeedSpec(users=50, products=200, orders=100)
 SOAK_PAIR = ("flask-granian-wsgi", "fastapi-granian-asgi")

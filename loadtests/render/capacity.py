@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loadtests.render.charts import png
-from loadtests.results import CapacityCell, CapacityResults
+from loadtests.results.bench import CapacityCell, CapacityResults
 
 PERCENTILES = (("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("max_ms", "max"))
 

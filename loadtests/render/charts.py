@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend must be chosen before pyplot is imported
 
 from loadtests.render.markdown import cell_rows, row_label
-from loadtests.results import Results
+from loadtests.results.bench import Results
 
 VERDICT_COLORS = {
     "fastapi-faster": "#1f77b4",

@@ -1,4 +1,4 @@
-"""Run B against run A (`loadtests.changes`) → the terminal, compare.md and a self-contained
+"""Run B against run A (`loadtests.stats.changes`) → the terminal, compare.md and a self-contained
 compare.html with a forest plot of every change and its 95 % interval."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from loadtests.changes import Row, RunChanges
 from loadtests.render.charts import png
 from loadtests.render.html import STYLE, table
 from loadtests.render.text import FLAG_LETTERS
+from loadtests.stats.changes import Row, RunChanges
 
 COLUMNS = (
     "scenario",

@@ -19,7 +19,7 @@ from loadtests.render.text import (
     sentence,
     verdict_word,
 )
-from loadtests.results import Results
+from loadtests.results.bench import Results
 
 STYLES = {"fastapi-faster": "bold", "flask-faster": "bold", "no-difference": "", "inconclusive": "dim"}
 

@@ -18,7 +18,7 @@ from loadtests.render.text import (
     sentence,
     verdict_word,
 )
-from loadtests.results import Results
+from loadtests.results.bench import Results
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }

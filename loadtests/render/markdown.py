@@ -14,7 +14,7 @@ from loadtests.render.text import (
     sentence,
     verdict_word,
 )
-from loadtests.results import Cell, Results
+from loadtests.results.bench import Cell, Results
 
 
 def cell_rows(results: Results) -> tuple[list[str], list[tuple[str, str]], dict[tuple[str, str, str], Cell]]:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from loadtests.render.html import STYLE, table
-from loadtests.resilience_results import FAULT_TITLES, FaultResult, ResilienceResults, ServerResilience
+from loadtests.results.resilience import FAULT_TITLES, FaultResult, ResilienceResults, ServerResilience
 
 MARKS = {True: "pass", False: "FAIL", None: "n/a"}
 

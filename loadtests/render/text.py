@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loadtests.results import Cell, Comparison, FloorShare, Results
+from loadtests.results.bench import Cell, Comparison, FloorShare, Results
 
 FRONT_END_NAMES = {"fastapi": "FastAPI", "fastapi-async": "async FastAPI", "flask": "Flask"}
 FLAG_LETTERS = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from loadtests.matrix import Matrix, Profile, Target
-from loadtests.results import Cell, GeneratorInfo, Latency, Results, ServerRecord, Trial
-from loadtests.sampling import machine
+from loadtests.config.matrix import Matrix, Profile, Target
+from loadtests.env.sampling import machine
+from loadtests.results.bench import Cell, GeneratorInfo, Latency, Results, ServerRecord, Trial
 
 MATRIX = Matrix.load()
 

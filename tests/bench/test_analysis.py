@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.analysis import analyse, cell_flags, floor_verdict, ratio_ci, verdict
-from loadtests.results import Thresholds
+from loadtests.results.bench import Thresholds
+from loadtests.stats.analysis import analyse, cell_flags, floor_verdict, ratio_ci, verdict
 from tests.bench.factories import cell, results
 
 GRANIAN = ("fastapi-granian-asgi", "flask-granian-wsgi")

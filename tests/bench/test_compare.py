@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from loadtests import compare
-from loadtests.analysis import analyse
-from loadtests.changes import BAND, change_ci, changes, paired_change_ci, regressions
-from loadtests.results import Cell, Latency, Results
+from loadtests.results.bench import Cell, Latency, Results
+from loadtests.stats.analysis import analyse
+from loadtests.stats.changes import BAND, change_ci, changes, paired_change_ci, regressions
+from loadtests.studies import compare
 from tests.bench.factories import cell, results
 
 FLASK, FASTAPI = "flask-granian-wsgi", "fastapi-granian-asgi"

@@ -1,5 +1,5 @@
-"""PostgreSQL a chosen round trip away (loadtests.dbnet), and the delay relay it stands on where netem is
-missing (loadtests.delay_relay). Needs root: CI runs these as root, so a skip says why."""
+"""PostgreSQL a chosen round trip away (loadtests.env.dbnet), and the delay relay it stands on where netem is
+missing (loadtests.env.delay_relay). Needs root: CI runs these as root, so a skip says why."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from loadtests.dbnet import NetworkUnavailable, remote_postgres
+from loadtests.env.dbnet import NetworkUnavailable, remote_postgres
 
 REPO = Path(__file__).resolve().parents[2]
 RELAY_DELAY_MS = 10.0
@@ -91,7 +91,14 @@ def relayed_echo() -> Iterator[tuple[str, int]]:
             f"127.0.0.1:{echo.server_address[1]}",
         ]
         relay = subprocess.Popen(
-            [sys.executable, "-m", "loadtests.delay_relay", *arguments, "--delay-ms", str(RELAY_DELAY_MS)],
+            [
+                sys.executable,
+                "-m",
+                "loadtests.env.delay_relay",
+                *arguments,
+                "--delay-ms",
+                str(RELAY_DELAY_MS),
+            ],
             cwd=REPO,
         )
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from loadtests.distributed import LocustRun, report, stats
+from loadtests.studies.distributed import LocustRun, report, stats
 
 HEADER = "Type,Name,Request Count,Failure Count,Requests/s,50%,99%\n"
 

@@ -1,4 +1,4 @@
-"""loadtests/instrumentation.py: shares from synthetic runs, and the exporter that drops spans."""
+"""loadtests/studies/instrumentation.py: shares from synthetic runs, and the exporter that drops spans."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from core.tracing import tracer_provider
-from loadtests.instrumentation import Cell, render, share
+from loadtests.studies.instrumentation import Cell, render, share
 
 
 def cells(plain: list[float], metrics: list[float], tracing: list[float]) -> list[Cell]:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from loadtests.analysis import analyse
-from loadtests.plan import cpu_list, plan_from_args
+from loadtests.config.plan import cpu_list, plan_from_args
+from loadtests.env.sampling import Readings, topology
 from loadtests.render import console, html, markdown
 from loadtests.render.text import sentence
-from loadtests.report import load
-from loadtests.results import SCHEMA_VERSION
-from loadtests.sampling import Readings, topology
+from loadtests.results.bench import SCHEMA_VERSION
+from loadtests.stats.analysis import analyse
+from loadtests.studies.report import load
 from tests.bench.factories import cell, results
 
 V1_TRIAL = {

@@ -15,12 +15,12 @@ import pytest
 from rich.console import Console
 
 from devtools.servers import free_port
-from loadtests import report
-from loadtests.faults.client import Outcome, Request, one
+from loadtests.env.sampling import machine
+from loadtests.load.client import Outcome, Request, one
 from loadtests.render import html
 from loadtests.render import resilience as render
-from loadtests.resilience_results import ResilienceResults, ServerResilience, Shutdown
-from loadtests.sampling import machine
+from loadtests.results.resilience import ResilienceResults, ServerResilience, Shutdown
+from loadtests.studies import report
 from tests.bench import factories
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

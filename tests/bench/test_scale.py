@@ -1,9 +1,9 @@
-"""make scale's verdicts (loadtests/scale.py): a ratio is judged only between pages that hold
+"""make scale's verdicts (loadtests/studies/scale.py): a ratio is judged only between pages that hold
 about the same answer, and the same-answer shapes' parameters keep that answer."""
 
 from __future__ import annotations
 
-from loadtests.scale import Row, _prices_holding
+from loadtests.studies.scale import Row, _prices_holding
 
 
 def row(items: tuple[int, int], median_ms: tuple[float, float]) -> Row:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from loadtests.analysis import two_looks, verdict
-from loadtests.stats import launch_means, log_ratios, one_sample, ratio_interval, two_sample
+from loadtests.stats.analysis import two_looks, verdict
+from loadtests.stats.intervals import launch_means, log_ratios, one_sample, ratio_interval, two_sample
 
 RUNS = 3000
 BAND = 0.05

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from loadtests.throughput import TICK_SECONDS, count_in, merge, tick_of, window_rate, window_ticks
+from loadtests.load.throughput import TICK_SECONDS, count_in, merge, tick_of, window_rate, window_ticks
 
 RATE = 1000.0  # responses per second, the truth both synthetic servers share
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from loadtests.ui import highest_floor_product, server_kind, user_classes
+from loadtests.studies.ui import highest_floor_product, server_kind, user_classes
 
 
 def client_for(routes: dict[str, int]) -> httpx.Client:

@@ -1,5 +1,5 @@
 """The verification gate passes both front ends and both floors, and refuses every sabotaged
-variant (loadtests/sabotage.py), naming the one check it breaks."""
+variant (loadtests/gate/sabotage.py), naming the one check it breaks."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ from core.settings import Settings, settings_from
 from devtools.databases import fresh_database
 from fastapi_impl.app import create_app as create_fastapi_app
 from flask_impl.app import create_app as create_flask_app
-from loadtests import sabotage
-from loadtests.fixture import Fixture, seeded_fixture
+from loadtests.config.dataset import SeedSpec
+from loadtests.config.matrix import SERVER_ENV
+from loadtests.env.fixture import Fixture, seeded_fixture
+from loadtests.env.seed import PASSWORD, seed
 from loadtests.floor.fastapi_app import create_app as create_fastapi_floor
 from loadtests.floor.flask_app import create_app as create_flask_floor
-from loadtests.matrix import SERVER_ENV
-from loadtests.seed import PASSWORD, SeedSpec, seed
-from loadtests.verify import VERIFY_ENV, verify_floor, verify_implementation
+from loadtests.gate import sabotage
+from loadtests.gate.verify import VERIFY_ENV, verify_floor, verify_implementation
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

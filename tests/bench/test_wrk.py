@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.wrk import parse
+from loadtests.load.wrk import parse
 
 OUTPUT = """Running 5s test @ http://127.0.0.1:8000
   1 threads and 32 connections

@@ -20,7 +20,8 @@ from core.models import Product, ProductNameSuffix
 from core.schemas import ProductQuery
 from core.services import products as service
 from devtools.databases import fresh_database, postgres_unavailable_reason
-from loadtests.seed import SeedSpec, seed
+from loadtests.config.dataset import SeedSpec
+from loadtests.env.seed import seed
 
 KINDS = ["sqlite", "postgresql"]
 
@@ -181,7 +182,7 @@ def test_a_truncate_of_products_empties_the_name_search(catalogue: Database) -> 
 LARGE = SeedSpec(users=20, products=50_000, orders=200)
 # (shape, query, how its page reads products: in id order, through the price or the name index,
 # or not at all when a probe found no candidate). Names are "<adjective> <noun> <id>", prices
-# uniform in 100..49,999 cents (loadtests/seed.py).
+# uniform in 100..49,999 cents (loadtests/env/seed.py).
 SHAPES: list[tuple[str, dict[str, Any], str]] = [
     ("first page", {}, "id order"),
     ("deep cursor", {"cursor": "45000"}, "id order"),

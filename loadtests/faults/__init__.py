@@ -1,1 +1,0 @@
-"""The resilience faults (`make resilience`, `make soak`): README, Resilience."""

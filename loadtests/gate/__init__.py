@@ -1,0 +1,1 @@
+"""The verification gate: every server is proven correct before it is timed."""

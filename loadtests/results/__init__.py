@@ -1,0 +1,1 @@
+"""Every study's results as pydantic models, the schemas of their JSON files."""

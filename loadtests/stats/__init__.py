@@ -1,0 +1,1 @@
+"""Intervals, verdicts and run-to-run changes: pure functions of stored results."""

@@ -1,0 +1,229 @@
+"""`make bench-crosscheck`: the same servers and scenario under two load generators.
+
+Pair mode (default): a FastAPI and a Flask server, one scenario; each round runs wrk, then
+Locust, on each server in turn (the order alternating between rounds), so both generators
+see the same drift. It prints FastAPI ÷ Flask by Locust and by wrk, each with its 95 %
+t-interval over the rounds (of one start: it says how closely the two tools agree, not how the
+servers vary from start to start), and whether the two agree within ±10 %: a benchmark's verdict should not
+depend on the tool that measured it. `--floor` also serves each server's floor app and prints
+the implementation's share of it by wrk (for `health` the Locust numbers are generator-bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from loadtests.config.matrix import Target
+from loadtests.config.plan import RunPlan, cpu_list, make_plan
+from loadtests.config.scenarios import FLOOR_SCENARIOS
+from loadtests.env.databases import SeededDatabases
+from loadtests.env.fixture import Fixture, seeded_fixture
+from loadtests.env.sampling import wait_idle
+from loadtests.load import wrk
+from loadtests.load.generator import Generator
+from loadtests.load.trial import run_trial
+from loadtests.stats.analysis import ratio_ci
+from loadtests.studies.runner import Runner, Running
+
+AGREEMENT = 0.10
+DEFAULT_PAIR = "fastapi-granian-asgi,flask-granian-wsgi"
+
+
+class Measured(BaseModel):
+    server: str
+    target: Target
+    scenario: str
+    wrk_rps: list[float] = []
+    wrk_non_2xx: int = 0
+    wrk_socket_errors: int = 0
+    locust_rps: list[float] = []
+    locust_failures: int = 0
+
+
+def interval(numerator: list[float], denominator: list[float]) -> str:
+    if not numerator or not denominator:
+        return "–"
+    ratio, low, high = ratio_ci(numerator, denominator)
+    return f"{ratio:.2f} ({low:.2f}–{high:.2f})"
+
+
+def median(values: list[float]) -> str:
+    return f"{statistics.median(values):.0f}" if values else "–"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench-crosscheck ARGS=...", description=__doc__)
+    parser.add_argument(
+        "--servers", default=DEFAULT_PAIR, help="a FastAPI and a Flask server of servers.toml"
+    )
+    parser.add_argument(
+        "--scenario", choices=["health", "product_by_id", "me", "login"], default="product_by_id"
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="per run, each generator")
+    parser.add_argument("--trials", type=int, default=5, help="rounds (each server, each generator)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections = Locust users")
+    parser.add_argument(
+        "--floor", action="store_true", help="also measure each server's floor app (share by wrk)"
+    )
+    parser.add_argument("--wrk-only", action="store_true", help="measure with wrk alone (e.g. floor shares)")
+    parser.add_argument("--server-cpus", default="0")
+    parser.add_argument("--generator-cpus", default="1")
+    parser.add_argument("--out", type=Path, default=Path("results/crosscheck"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print(
+            "wrk is not installed: make bench-crosscheck installs it (devtools/install-wrk.sh)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.floor and args.scenario not in FLOOR_SCENARIOS:
+        print(f"--floor needs a scenario with a floor: {', '.join(FLOOR_SCENARIOS)}", file=sys.stderr)
+        return 2
+    plan = make_plan(
+        servers=args.servers.split(","),
+        profile_overrides={
+            "scenarios": [args.scenario],
+            "floor": args.floor,
+            "users": args.connections,
+            "window_seconds": args.seconds,
+            "max_window_seconds": max(args.seconds, 10.0),
+        },
+        server_cpus=cpu_list(args.server_cpus),
+        generator_cpus=cpu_list(args.generator_cpus),
+        out=args.out,
+    )
+    console = Console()
+    runner = Runner(plan, console)
+    (plan.out / "logs").mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        databases = SeededDatabases(
+            plan.database, plan.out / "databases", plan.seed_spec, plan.admin_url, stack
+        )
+        fixture = seeded_fixture(plan.seed_spec, runner.settings)
+        fixture_path = fixture.write(plan.out / "fixture.json")
+        running: list[Running] = []
+        for config in plan.servers:
+            for target in runner.targets():
+                if refused := runner.verify(config, target, databases, fixture):
+                    console.print(f"[red]REFUSED {config.name} {target}[/]: " + "; ".join(refused))
+                    return 2
+                running.append(stack.enter_context(runner.serve(config, target, databases)))
+        generator = stack.enter_context(
+            Generator(plan.generator_cpus, 1, fixture_path, plan.out / "logs" / "locust.log")
+        )
+        measured = measure(running, generator, fixture, args, plan, console)
+    (plan.out / "crosscheck.json").write_text("[" + ",".join(m.model_dump_json() for m in measured) + "]")
+    show(measured, args, console)
+    return 0
+
+
+def measure(
+    running: list[Running],
+    generator: Generator,
+    fixture: Fixture,
+    args: argparse.Namespace,
+    plan: RunPlan,
+    console: Console,
+) -> list[Measured]:
+    rows = [
+        Measured(
+            server=r.config.name,
+            target=r.target,
+            scenario=args.scenario if r.target == "implementation" else FLOOR_SCENARIOS[args.scenario],
+        )
+        for r in running
+    ]
+    scripts = {
+        row.scenario: wrk.script(row.scenario, fixture, args.out / f"{row.scenario}.lua") for row in rows
+    }
+    for round_ in range(args.trials):
+        pairs = list(zip(running, rows, strict=True))
+        for served, row in pairs if round_ % 2 == 0 else reversed(pairs):
+            console.print(f"round {round_ + 1}/{args.trials}: {row.server} {row.target} {row.scenario}")
+            result = wrk.run(
+                served.endpoint.base_url,
+                scripts[row.scenario],
+                args.seconds,
+                args.connections,
+                plan.generator_cpus,
+            )
+            row.wrk_rps.append(result.rps)
+            row.wrk_non_2xx += result.non_2xx
+            row.wrk_socket_errors += result.socket_errors
+            wait_idle([served.endpoint.pid])
+            if args.wrk_only:
+                continue
+            trial = run_trial(
+                generator, served.endpoint, row.scenario, plan.profile, round_, plan.server_cpus
+            )
+            row.locust_rps.append(trial.rps)
+            row.locust_failures += trial.failures
+    return rows
+
+
+def show(rows: list[Measured], args: argparse.Namespace, console: Console) -> None:
+    table = Table(
+        title=f"{args.scenario}: {args.trials} rounds × {args.seconds:g} s, "
+        f"{args.connections} connections (wrk) = users (Locust); req/s are medians"
+    )
+    for column in (
+        "server",
+        "target",
+        "wrk req/s",
+        "wrk non-2xx / socket errors",
+        "Locust req/s",
+        "Locust failures",
+    ):
+        table.add_column(column)
+    for row in rows:
+        errors = f"{row.wrk_non_2xx} / {row.wrk_socket_errors}"
+        table.add_row(
+            row.server,
+            row.target,
+            median(row.wrk_rps),
+            errors,
+            median(row.locust_rps),
+            str(row.locust_failures),
+        )
+    console.print(table)
+    implementation = [r for r in rows if r.target == "implementation"]
+    if len(implementation) == 2:
+        fastapi, flask = sorted(implementation, key=lambda r: r.server != args.servers.split(",")[0])
+        line = (
+            f"{fastapi.server} ÷ {flask.server}, ratio of means (95 % CI): "
+            f"wrk {interval(fastapi.wrk_rps, flask.wrk_rps)}, "
+            f"Locust {interval(fastapi.locust_rps, flask.locust_rps)}"
+        )
+        if fastapi.locust_rps and flask.locust_rps:
+            by_locust = ratio_ci(fastapi.locust_rps, flask.locust_rps)[0]
+            by_wrk = ratio_ci(fastapi.wrk_rps, flask.wrk_rps)[0]
+            agree = abs(by_locust / by_wrk - 1) <= AGREEMENT
+            verdict = "[green]agree within ±10 %[/]" if agree else "[red]DISAGREE by more than 10 %[/]"
+            line += f"; Locust ÷ wrk = {by_locust / by_wrk:.2f}: {verdict}"
+        console.print(line, highlight=False)
+    for row in implementation:
+        floor = next((r for r in rows if r.server == row.server and r.target == "floor"), None)
+        if floor:
+            console.print(
+                f"{row.server}: {row.scenario} ÷ floor {floor.scenario}, share (95 % CI): "
+                f"wrk {interval(row.wrk_rps, floor.wrk_rps)}, "
+                f"Locust {interval(row.locust_rps, floor.locust_rps)}",
+                highlight=False,
+            )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

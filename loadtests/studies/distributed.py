@@ -1,0 +1,190 @@
+"""`make bench-distributed`: Locust's distributed mode, proven here. A master on this machine and
+two workers on test hosts the run creates (network namespaces joined by veth pairs on private
+/30s, loadtests/env/dbnet.py) drive one server; in alternating rounds, a single Locust process drives
+it alone. The combined numbers must match the single-process ones within ±10 % (a server-bound
+cell: the server, not the generator, sets the pace).
+
+Rates are Locust's own (requests ÷ first-to-last request of the run): the master gets its
+workers' counts every 3 s, too coarse for the fixed windows of `make bench`; over 8 s at these
+rates the difference is a few requests in tens of thousands.
+
+The server and the master listen on the first test host's address on this side of its veth
+pair; the second host reaches that address through its own pair. Across real machines the
+command lines are the same, with real addresses (README, "Load from several machines").
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel
+from rich.console import Console
+
+from devtools.servers import REPO_ROOT, ServerProcess, free_port
+from loadtests.config.plan import make_plan
+from loadtests.config.scenarios import USER_CLASSES
+from loadtests.env.databases import SeededDatabases
+from loadtests.env.dbnet import NetworkUnavailable, test_host
+from loadtests.env.fixture import seeded_fixture
+from loadtests.gate.verify import VERIFY_ENV, verify_implementation
+from loadtests.studies.runner import Runner
+
+WORKERS = 2
+AGREEMENT = 0.10
+
+
+class LocustRun(BaseModel):
+    mode: str  # "single" or "distributed"
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def locust(*args: str) -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(REPO_ROOT / "loadtests" / "locustfile.py"), *args]
+
+
+def stats(prefix: Path, mode: str) -> LocustRun:
+    with prefix.with_name(prefix.name + "_stats.csv").open() as file:
+        row = next(r for r in csv.DictReader(file) if r["Name"] == "Aggregated")
+    return LocustRun(
+        mode=mode,
+        requests=int(row["Request Count"]),
+        failures=int(row["Failure Count"]),
+        rps=float(row["Requests/s"]),
+        p50_ms=float(row["50%"]),
+        p99_ms=float(row["99%"]),
+    )
+
+
+def run_once(
+    mode: str, base_url: str, user_class: str, args: argparse.Namespace, hosts: list[str], out: Path
+) -> LocustRun:
+    """One headless Locust run of `args.seconds`: alone, or as a master with a worker per host."""
+    prefix = out / f"{mode}-{len(list(out.glob(f'{mode}-*_stats.csv')))}"
+    common = ["--headless", "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s"]
+    common += ["--host", base_url, "--csv", str(prefix), "--only-summary", user_class]
+    env = {"BENCH_FIXTURE": str(out / "fixture.json")}
+    pinned = ["taskset", "-c", args.generator_cpus]
+    with ExitStack() as stack:
+        if mode == "single":
+            command = [*pinned, *locust(*common)]
+        else:
+            address, port = base_url.split("//")[1].split(":")[0], str(free_port())
+            master = ["--master", "--master-bind-host", address, "--master-bind-port", port]
+            command = [*pinned, *locust(*master, "--expect-workers", str(len(hosts)), *common)]
+            for index, namespace in enumerate(hosts):
+                worker = locust("--worker", "--master-host", address, "--master-port", port, user_class)
+                log = out / "logs" / f"worker-{index}.log"
+                process = ServerProcess(["ip", "netns", "exec", namespace, *pinned, *worker], env, log)
+                stack.callback(process.stop)
+        done = subprocess.run(
+            command, cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+            capture_output=True, text=True, timeout=args.seconds + 120, check=False,
+        )  # fmt: skip
+        (out / "logs" / f"{prefix.name}.log").write_text(done.stdout + done.stderr)
+    return stats(prefix, mode)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench-distributed ARGS=...", description=__doc__)
+    parser.add_argument("--server", default="flask-granian-wsgi")
+    parser.add_argument("--scenario", default="product_by_id")
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2, help="pairs of runs: single, then distributed")
+    parser.add_argument("--server-cpus", default="0")
+    parser.add_argument("--generator-cpus", default="1")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    console = Console()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    plan = make_plan(
+        servers=[args.server],
+        profile_overrides={"scenarios": [args.scenario], "floor": False},
+        out=args.out or REPO_ROOT / "results" / f"distributed-{stamp}",
+    )
+    out = plan.out
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    runs: list[LocustRun] = []
+    with ExitStack() as stack:
+        try:
+            links = [stack.enter_context(test_host()) for _ in range(WORKERS)]
+        except NetworkUnavailable as reason:
+            raise SystemExit(f"make bench-distributed needs network namespaces: {reason}") from None
+        address = str(links[0].host_address)
+        for link in links[1:]:
+            via = str(link.host_address)
+            subprocess.run(["ip", "-n", link.namespace, "route", "add", address, "via", via], check=True)
+        runner = Runner(plan, console)
+        databases = SeededDatabases(plan.database, out / "databases", plan.seed_spec, None, stack)
+        fixture = seeded_fixture(plan.seed_spec, runner.settings)
+        fixture.write(out / "fixture.json")
+        config = plan.servers[0]
+        port = free_port()
+        database_url = stack.enter_context(databases.copy("server"))
+        # The matrix's command lines listen on 127.0.0.1; here, on the address the test hosts reach.
+        argv = config.argv(plan.target(config.front_end, "implementation"), port)
+        command = ["taskset", "-c", args.server_cpus, *(part.replace("127.0.0.1", address) for part in argv)]
+        # Verified and measured in one start, so with the SQL count header on in both modes.
+        env = config.environment(database_url) | VERIFY_ENV
+        server = ServerProcess(command, env, out / "logs" / "server.log")
+        stack.callback(server.stop)
+        base_url = f"http://{address}:{port}"
+        server.wait_healthy(base_url, timeout=60)
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            refused = verify_implementation(client, fixture, database_url, runner.settings)
+        if refused:
+            raise SystemExit(f"REFUSED {config.name}: " + "; ".join(refused))
+        user_class = USER_CLASSES[args.scenario]
+        for round_ in range(args.rounds):
+            for mode in ("single", "distributed"):
+                console.print(f"round {round_ + 1}/{args.rounds}: {mode}")
+                namespaces = [link.namespace for link in links]
+                runs.append(run_once(mode, base_url, user_class, args, namespaces, out))
+    return report(runs, args, out, console)
+
+
+def report(runs: list[LocustRun], args: argparse.Namespace, out: Path, console: Console) -> int:
+    single = [r.rps for r in runs if r.mode == "single"]
+    distributed = [r.rps for r in runs if r.mode == "distributed"]
+    ratio = statistics.mean(distributed) / statistics.mean(single)
+    clean = all(r.failures == 0 and r.requests for r in runs)
+    agrees = abs(ratio - 1) <= AGREEMENT and clean
+    lines = [
+        f"# Distributed Locust ({WORKERS} workers on test hosts) vs one process: "
+        f"{args.server}, {args.scenario}",
+        "",
+        f"{args.users} users, {args.seconds} s per run, {args.rounds} rounds alternating.",
+        "",
+        "| run | mode | requests | failures | req/s | p50 ms | p99 ms |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {i} | {r.mode} | {r.requests} | {r.failures} | {r.rps:.0f} | {r.p50_ms:g} | {r.p99_ms:g} |"
+            for i, r in enumerate(runs, start=1)
+        ),
+        "",
+        f"Distributed ÷ single (mean req/s): {ratio:.2f} — "
+        + ("agree within ±10 %" if agrees else "DISAGREE"),
+    ]
+    text = "\n".join(lines) + "\n"
+    (out / "distributed.md").write_text(text)
+    (out / "distributed.json").write_text("[" + ",".join(r.model_dump_json() for r in runs) + "]")
+    console.print(text)
+    console.print(f"Wrote [bold]{out}[/]: distributed.md, distributed.json, logs/")
+    return 0 if agrees else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""`make resilience` / `make soak`: how each server of the benchmark matrix behaves when things go
+wrong (README: Resilience).
+
+Faults, each on a freshly started server (pinned as for `make bench`, on its own copy of the
+seeded database): graceful shutdown under keep-alive load (SIGTERM), a database outage (a private
+PostgreSQL cluster stopped and started), pool exhaustion (a tiny pool, its connections held),
+overload (k6 at twice the capacity, then the time to recover), slow clients (200 connections
+trickling headers). `--soak`: k6 at 70 % of capacity for 10 minutes, memory and p99 drift.
+Writes results/<ts>/resilience.json (or soak.json), .md and .html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from rich.console import Console
+
+from devtools.servers import REPO_ROOT
+from loadtests.config.matrix import Matrix, ServerConfig
+from loadtests.config.plan import cpu_list, make_plan
+from loadtests.env.cluster import private_cluster, unavailable_reason
+from loadtests.env.databases import SeededDatabases
+from loadtests.env.fixture import seeded_fixture
+from loadtests.env.sampling import machine
+from loadtests.load import k6
+from loadtests.render import resilience as render
+from loadtests.results.resilience import FAULTS, FaultResult, ResilienceResults, ServerResilience
+from loadtests.studies import faults, report
+from loadtests.studies.runner import Runner
+
+POSTGRES_FAULTS = {"outage", "pool"}
+K6_FAULTS = {"overload", "soak"}
+FAULT_FUNCTIONS: dict[str, Callable[[faults.Context, ServerConfig], FaultResult]] = {
+    "shutdown": faults.shutdown,
+    "outage": faults.outage,
+    "pool": faults.pool,
+    "overload": faults.overload,
+    "slow_clients": faults.slow_clients,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="make resilience ARGS=...", description=__doc__)
+    p.add_argument(
+        "--profile", default=os.environ.get("PROFILE", "quick"), help="whose servers (servers.toml)"
+    )
+    p.add_argument("--servers", help="comma-separated server names (overrides the profile)")
+    p.add_argument("--faults", help=f"comma-separated, of {', '.join(FAULTS)} (default: all)")
+    p.add_argument("--soak", action="store_true", help="run the soak instead of the faults")
+    p.add_argument("--soak-seconds", type=float, default=600.0, help="the soak's length per server")
+    p.add_argument("--slice-seconds", type=float, default=60.0, help="the soak's k6 runs (memory after each)")
+    p.add_argument("--rate", type=float, help="the soak's rate (default: 70 %% of a quick capacity search)")
+    p.add_argument("--capacity-rps", type=float, help="skip the capacity search: use this for every server")
+    p.add_argument("--slo-p99-ms", type=float, default=100.0, help="the latency objective")
+    p.add_argument("--server-cpus", default="0")
+    p.add_argument("--generator-cpus", default="1")
+    p.add_argument("--out", type=Path, help="output folder (default results/<UTC time>)")
+    return p
+
+
+def open_context(
+    stack: ExitStack,
+    runner: Runner,
+    faults_run: set[str],
+    slo_p99_ms: float,
+    capacity_rps: float | None = None,
+) -> tuple[faults.Context, str | None]:
+    """Seeded databases (and the private cluster, if a fault needs it), closed with `stack`;
+    also why PostgreSQL faults cannot run, if they cannot."""
+    plan, console = runner.plan, runner.console
+    # The harness's own clients run on the generator CPUs, away from the servers'.
+    stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
+    os.sched_setaffinity(0, plan.generator_cpus)
+    (plan.out / "logs").mkdir(parents=True, exist_ok=True)
+    console.print(f"Seeding a SQLite database {plan.seed} …")
+    ctx = faults.Context(
+        runner=runner,
+        fixture=seeded_fixture(plan.seed_spec, runner.settings),
+        console=console,
+        workdir=plan.out,
+        slo_p99_ms=slo_p99_ms,
+        sqlite=SeededDatabases("sqlite", plan.out / "databases", plan.seed_spec, None, stack),
+        capacity_rps=capacity_rps,
+    )
+    no_postgres = None
+    if POSTGRES_FAULTS & faults_run:
+        no_postgres = unavailable_reason()
+        if no_postgres is None:
+            console.print("Starting a private PostgreSQL cluster on 127.0.0.1 and seeding it …")
+            ctx.cluster = stack.enter_context(private_cluster(plan.out / "postgres"))
+            ctx.postgres = SeededDatabases(
+                "postgresql", plan.out / "databases", plan.seed_spec, ctx.cluster.admin_url, stack
+            )
+    return ctx, no_postgres
+
+
+def run_fault(
+    ctx: faults.Context, config: ServerConfig, fault: str, function: Callable[..., FaultResult] | None = None
+) -> FaultResult:
+    """One fault on its own freshly started server, its logs in <out>/<fault>/logs."""
+    out = ctx.workdir / fault
+    ctx.runner = Runner(ctx.runner.plan.model_copy(update={"out": out}), ctx.console)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    result = (function or FAULT_FUNCTIONS[fault])(ctx, config)
+    return result.model_copy(update={"load_average_1m": round(os.getloadavg()[0], 1)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console = Console()
+    matrix = Matrix.load()
+    chosen = args.faults.split(",") if args.faults else list(FAULTS)
+    if unknown := [f for f in chosen if f not in FAULTS]:
+        raise SystemExit(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
+    faults_run = ["soak"] if args.soak else chosen
+    soak = partial(faults.soak, seconds=args.soak_seconds, slice_seconds=args.slice_seconds, rate=args.rate)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    plan = make_plan(
+        args.profile,
+        matrix,
+        servers=args.servers.split(",") if args.servers else None,
+        profile_overrides={"floor": False},
+        server_cpus=cpu_list(args.server_cpus),
+        generator_cpus=cpu_list(args.generator_cpus),
+        out=args.out or REPO_ROOT / "results" / stamp,
+    )
+    version = k6.check_binary() if K6_FAULTS & set(faults_run) else None
+    runner = Runner(plan, console)
+    started_at = datetime.now(UTC)
+    servers = []
+    with ExitStack() as stack:
+        ctx, no_postgres = open_context(stack, runner, set(faults_run), args.slo_p99_ms, args.capacity_rps)
+        for config in plan.servers:
+            result = ServerResilience(server=config.name, label=config.label, front_end=config.front_end)
+            for fault in faults_run:
+                console.rule(f"{config.name}: {fault}")
+                if fault in POSTGRES_FAULTS and no_postgres:
+                    result.errors[fault] = no_postgres
+                    continue
+                try:
+                    outcome = run_fault(ctx, config, fault, soak if fault == "soak" else None)
+                except Exception as error:  # one fault's failure to run must not hide the others
+                    result.errors[fault] = f"{type(error).__name__}: {error}"
+                    console.print(f"[red]could not run[/]: {result.errors[fault]}")
+                    continue
+                setattr(result, fault, outcome)
+                console.print(f"{render.MARKS[outcome.passed]}: {outcome.cell}", highlight=False)
+            servers.append(result)
+    results = ResilienceResults(
+        kind="soak" if args.soak else "resilience",
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        profile=plan.profile_name,
+        faults=faults_run,
+        machine=machine(plan.server_cpus, plan.generator_cpus),
+        k6=version,
+        slo_p99_ms=args.slo_p99_ms,
+        servers=servers,
+    )
+    render.write(results, plan.out, console)
+    if (plan.out / "results.json").exists():  # a make bench run's folder: its report gains the section
+        report.write_reports(report.load(plan.out / "results.json"), plan.out, console)
+    return 1 if any(s.errors for s in servers) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

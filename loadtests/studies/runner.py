@@ -1,0 +1,483 @@
+"""Run a `RunPlan`: verify every server, then measure it launch by launch.
+
+A launch starts the servers it needs (and their floor apps) afresh, each on its own copy of the
+seeded database, in a random order, on every CPU (start-up is the harness's time, not a
+measurement), then pins them to the server CPUs and warms them up; only the one under load is
+busy. Per scenario each is measured once, the two sides of a comparison back to back, in a random
+order. The first `launches` launches measure every cell;
+the first look (loadtests/stats/analysis.py) then leaves open the like-for-like comparisons it could
+not decide, and further launches measure only their cells, while the budget allows a launch of
+the length the earlier ones took.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Literal
+
+import httpx
+import psutil
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from core.settings import settings_from
+from devtools.servers import REPO_ROOT, ServerProcess, free_port
+from loadtests.config.matrix import SERVER_ENV, ServerConfig, Target
+from loadtests.config.plan import RunPlan
+from loadtests.config.scenarios import FLOOR_SCENARIOS
+from loadtests.env.databases import SeededDatabases, in_memory
+from loadtests.env.fixture import Fixture, seeded_fixture
+from loadtests.env.sampling import machine, tree
+from loadtests.gate import verify
+from loadtests.load.generator import Generator
+from loadtests.load.trial import Endpoint, run_trial
+from loadtests.results.bench import Cell, Design, GeneratorInfo, Results, ServerRecord, Trial
+from loadtests.stats.analysis import analyse, compared, open_cells, targeted
+from loadtests.stats.intervals import FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA
+
+PACKAGES = [
+    "flask", "werkzeug", "gunicorn", "fastapi", "starlette", "anyio", "uvicorn", "uvicorn-worker", "uvloop",
+    "httptools", "granian", "pydantic", "sqlalchemy", "psycopg", "pyjwt", "argon2-cffi", "locust",
+]  # fmt: skip
+HEALTH_PATHS: dict[Target, str] = {"implementation": "/health", "floor": "/hello"}
+CEILING_SCENARIO = "floor_hello"
+WARM_UP: dict[Target, str] = {"implementation": "mixed", "floor": "floor_product_by_id"}
+PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+ORDER_SEED = 20261207  # the launches' random orders are the same from run to run
+Key = tuple[str, Target]  # a server process: (server name, implementation or floor)
+CellKey = tuple[str, Target, str]  # (server name, target, scenario played)
+
+
+@dataclass
+class Running:
+    config: ServerConfig
+    target: Target
+    endpoint: Endpoint
+    database_url: str
+    command: list[str]
+    startup_seconds: float
+    refused: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunState:
+    """What a run has measured so far, and what its launches took."""
+
+    started_at: datetime
+    generator: GeneratorInfo
+    refusals: dict[Key, list[str]] = field(default_factory=dict)
+    trials: dict[CellKey, list[Trial]] = field(default_factory=dict)
+    startups: dict[Key, list[float]] = field(default_factory=dict)
+    commands: dict[Key, list[str]] = field(default_factory=dict)
+    orders: list[list[str]] = field(default_factory=list)
+    windows: dict[str, float] = field(default_factory=dict)
+    start_seconds: list[float] = field(default_factory=list)  # per launch: starting, warming up
+    trial_seconds: dict[str, list[float]] = field(default_factory=dict)  # per scenario: a trial
+    ended: Literal["all-decided", "budget-spent", "launch-limit"] = "all-decided"
+
+    def expected_seconds(self, cells: list[CellKey]) -> float:
+        """How long a launch of `cells` will take: the longest start and warm-up of the servers so
+        far, and each cell's trial as long as that scenario's median one."""
+        return max(self.start_seconds) + sum(statistics.median(self.trial_seconds[p]) for *_, p in cells)
+
+
+def pin(pid: int, cpus: list[int]) -> None:
+    """Move every thread of a process tree to `cpus` (threads it starts later inherit them)."""
+    for process in tree([pid]):
+        try:
+            for thread in process.threads():
+                os.sched_setaffinity(thread.id, cpus)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            continue
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def revision() -> str | None:
+    """The commit of the code being measured, `-dirty` when it has uncommitted changes."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return described.stdout.strip() or None
+
+
+class Runner:
+    def __init__(self, plan: RunPlan, console: Console | None = None) -> None:
+        self.plan = plan
+        self.console = console or Console()
+        self.settings = settings_from(SERVER_ENV)
+
+    def targets(self) -> list[Target]:
+        floors = self.plan.profile.floor and any(s in FLOOR_SCENARIOS for s in self.plan.profile.scenarios)
+        return ["implementation", "floor"] if floors else ["implementation"]
+
+    @contextmanager
+    def serve(
+        self,
+        config: ServerConfig,
+        target: Target,
+        databases: SeededDatabases,
+        env: dict[str, str] | None = None,
+        role: str = "",
+        cpus: list[int] | None = None,
+    ) -> Iterator[Running]:
+        """`env`: settings to change for this start (the resilience faults' small pools);
+        `role`: names this start's log apart (the verification start's); `cpus`: where it runs
+        (default: the server CPUs)."""
+        label = f"{config.name}-{target}{role}".replace("-", "_")
+        with databases.copy(label) as database_url:
+            port = free_port()
+            command = config.argv(self.plan.target(config.front_end, target), port)
+            pinned = ["taskset", "-c", ",".join(map(str, cpus or self.plan.server_cpus)), *command]
+            started = time.monotonic()
+            server = ServerProcess(
+                pinned,
+                {**config.environment(database_url), **(env or {})},
+                log_path=self.plan.out / "logs" / f"{label}.log",
+            )
+            base_url = f"http://127.0.0.1:{port}"
+            try:
+                server.wait_healthy(base_url, timeout=60, path=HEALTH_PATHS[target])
+                startup = time.monotonic() - started
+                yield Running(
+                    config, target, Endpoint(base_url, server.process.pid), database_url, command, startup
+                )
+            finally:
+                server.stop()
+
+    def verify(
+        self,
+        config: ServerConfig,
+        target: Target,
+        databases: SeededDatabases,
+        fixture: Fixture,
+        cpus: list[int] | None = None,
+    ) -> list[str]:
+        """What is wrong with `config` (empty: it passes the gate), from a start of its own: on
+        its own database copy (the checks write) and with verify.VERIFY_ENV (the SQL count
+        header), which the measured starts go without."""
+        with (
+            self.serve(
+                config, target, databases, env=verify.VERIFY_ENV, role="-verify", cpus=cpus
+            ) as running,
+            httpx.Client(base_url=running.endpoint.base_url, timeout=30) as client,
+        ):
+            if target == "implementation":
+                return verify.verify_implementation(client, fixture, running.database_url, self.settings)
+            return verify.verify_floor(client, running.database_url)
+
+    def all_cpus(self) -> list[int]:
+        return sorted(set(self.plan.server_cpus) | set(self.plan.generator_cpus))
+
+    def verify_all(self, databases: SeededDatabases, fixture: Fixture) -> dict[Key, list[str]]:
+        """The gate for every server and floor of the plan, one per CPU at a time (nothing is
+        measured yet)."""
+        keys = [(config, target) for config in self.plan.servers for target in self.targets()]
+        self.console.print(f"Verifying {len(keys)} servers …")
+        with ThreadPoolExecutor(max(2, len(self.all_cpus()))) as pool:
+            found = pool.map(lambda k: self.verify(k[0], k[1], databases, fixture, self.all_cpus()), keys)
+            return {
+                (config.name, target): refused for (config, target), refused in zip(keys, found, strict=True)
+            }
+
+    def start(self, stack: ExitStack, databases: SeededDatabases, keys: list[Key]) -> dict[Key, Running]:
+        """Start these servers at once on every CPU, then pin each to the server CPUs."""
+        configs = {c.name: c for c in self.plan.servers}
+        contexts = {key: self.serve(configs[key[0]], key[1], databases, cpus=self.all_cpus()) for key in keys}
+
+        def enter(key: Key) -> Running:
+            return contexts[key].__enter__()
+
+        with ThreadPoolExecutor(len(keys)) as pool:
+            futures = {key: pool.submit(enter, key) for key in keys}
+        failed: BaseException | None = None
+        servers: dict[Key, Running] = {}
+        for key, future in futures.items():
+            if (error := future.exception()) is not None:
+                failed = error
+                continue
+            servers[key] = future.result()
+            stack.push(contexts[key].__exit__)
+        if failed:
+            raise failed
+        for running in servers.values():
+            pin(running.endpoint.pid, self.plan.server_cpus)
+        return servers
+
+    def run(self) -> Results:
+        plan, profile = self.plan, self.plan.profile
+        (plan.out / "logs").mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + profile.budget_seconds
+        state = RunState(
+            started_at=datetime.now(UTC),
+            generator=GeneratorInfo(
+                processes=plan.generator_processes, users=profile.users, ceiling_rps=None
+            ),
+        )
+        with ExitStack() as stack:
+            # The runner's own work (sampling, bookkeeping) must not take the servers' CPUs.
+            stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
+            os.sched_setaffinity(0, plan.generator_cpus)
+            self.console.print(f"Seeding a {plan.database} database {plan.seed} …")
+            databases = SeededDatabases(
+                plan.database, in_memory(stack, plan.out / "databases"), plan.seed_spec, plan.admin_url, stack
+            )
+            fixture = seeded_fixture(plan.seed_spec, self.settings)
+            fixture_path = fixture.write(plan.out / "fixture.json")
+            state.refusals = self.verify_all(databases, fixture)
+            accepted = [
+                c.name for c in plan.servers if not any(state.refusals[(c.name, t)] for t in self.targets())
+            ]
+            cells = self.cells(accepted)
+            generator = stack.enter_context(
+                Generator(
+                    plan.generator_cpus,
+                    plan.generator_processes,
+                    fixture_path,
+                    plan.out / "logs" / "locust.log",
+                )
+            )
+            progress = stack.enter_context(Progress(*PROGRESS_COLUMNS, console=self.console))
+            bar = progress.add_task("benchmark", total=profile.launches)
+            rng = random.Random(ORDER_SEED)
+            while cells:
+                launch = len(state.orders)
+                if launch >= profile.launches:
+                    if launch >= profile.max_launches:
+                        state.ended = "launch-limit"
+                        break
+                    if time.monotonic() + state.expected_seconds(cells) > deadline:
+                        state.ended = "budget-spent"
+                        break
+                    progress.update(bar, total=launch + 1)
+                self.launch(launch, cells, rng, databases, generator, state, progress, bar)
+                progress.advance(bar)
+                if launch + 1 == profile.launches:  # the first look
+                    first = self.results(state)
+                    still_open = open_cells(first)
+                    cells = [c for c in cells if c[1] == "implementation" and (c[0], c[2]) in still_open]
+                    decided = sum(c.look == 1 for c in first.comparisons)
+                    progress.console.print(
+                        f"First look after {launch + 1} launches: {decided} of {len(first.comparisons)} "
+                        f"comparisons decided; {len(cells)} cells go on while the budget allows"
+                    )
+        return self.results(state)
+
+    def cells(self, servers: list[str]) -> list[CellKey]:
+        """(server, target, scenario played) of every cell: a floor plays its own scenario."""
+        return [
+            (name, target, scenario if target == "implementation" else FLOOR_SCENARIOS[scenario])
+            for scenario in self.plan.profile.scenarios
+            for name in servers
+            for target in self.targets()
+            if target == "implementation" or scenario in FLOOR_SCENARIOS
+        ]
+
+    def launch(
+        self,
+        launch: int,
+        cells: list[CellKey],
+        rng: random.Random,
+        databases: SeededDatabases,
+        generator: Generator,
+        state: RunState,
+        progress: Progress,
+        bar: TaskID,
+    ) -> None:
+        """Start the servers of `cells` in a random order, warm each up, measure each cell once per
+        scenario (the sides of a comparison back to back, in a random order), and stop them.
+        Random, so that no effect of a start's or a trial's position favours one side."""
+        keys = list(dict.fromkeys((name, target) for name, target, _ in cells))
+        rng.shuffle(keys)
+        with ExitStack() as launched:
+            progress.update(bar, description=f"launch {launch + 1}: starting {len(keys)} servers")
+            begun = time.monotonic()
+            servers = self.start(launched, databases, keys)
+            for key, running in servers.items():
+                state.startups.setdefault(key, []).append(running.startup_seconds)
+                state.commands.setdefault(key, running.command)
+            if launch == 0:
+                state.generator = self.ceiling(generator, servers, state.generator)
+            for key in keys:
+                progress.update(bar, description=f"launch {launch + 1}: warming {key[0]} up")
+                self.warm_up(generator, servers[key])
+            state.start_seconds.append(time.monotonic() - begun)
+            for scenario in dict.fromkeys(played for _, _, played in cells):
+                here = [(n, t) for n, t, played in cells if played == scenario]
+                for key in self.measuring_order(here, rng):
+                    progress.update(bar, description=f"launch {launch + 1}: {scenario} on {key[0]}")
+                    begun = time.monotonic()
+                    cell = state.trials.setdefault((*key, scenario), [])
+                    trial = self.trial(generator, servers[key], scenario, len(cell), state.windows)
+                    cell.append(trial.model_copy(update={"launch": launch}))
+                    state.trial_seconds.setdefault(scenario, []).append(time.monotonic() - begun)
+        state.orders.append([f"{name}/{target}" for name, target in keys])
+
+    def measuring_order(self, keys: list[Key], rng: random.Random) -> list[Key]:
+        """`keys` grouped so that the two sides of every like-for-like comparison are measured one
+        right after the other (the machine's slow spells then fall on both), the groups and the
+        servers within each in a random order."""
+        configs = {c.name: c for c in self.plan.servers}
+        group_of = {key: [key] for key in keys}
+        for fast, slow in compared(configs):
+            if not targeted(configs[fast], configs[slow]):
+                continue
+            for target in self.targets():
+                a, b = group_of.get((fast, target)), group_of.get((slow, target))
+                if a is not None and b is not None and a is not b:
+                    a.extend(b)
+                    group_of.update(dict.fromkeys(b, a))
+        groups = list({id(group): group for group in group_of.values()}.values())
+        for group in groups:
+            rng.shuffle(group)
+        rng.shuffle(groups)
+        return [key for group in groups for key in group]
+
+    def warm_up(self, generator: Generator, running: Running) -> None:
+        """A fresh server's first seconds are slower (FastAPI's by up to a third): load it before
+        it is measured, with every route the scenarios take but login (implementation) or its
+        own route (floor)."""
+        profile = self.plan.profile
+        if profile.warmup_seconds:
+            scenario = WARM_UP[running.target]
+            run_trial(
+                generator,
+                running.endpoint,
+                scenario,
+                profile,
+                -1,
+                self.plan.server_cpus,
+                profile.warmup_seconds,
+            )
+
+    def trial(
+        self, generator: Generator, running: Running, scenario: str, index: int, windows: dict[str, float]
+    ) -> Trial:
+        """One trial in the scenario's window. A window first tried that holds fewer than
+        `min_responses` is measured again, long enough for this cell's rate, and the scenario
+        keeps the longer window."""
+        profile = self.plan.profile
+        window = windows.get(scenario, profile.window_seconds)
+        trial = run_trial(
+            generator, running.endpoint, scenario, profile, index, self.plan.server_cpus, window
+        )
+        if scenario not in windows or trial.successes < profile.min_responses:
+            windows[scenario] = max(windows.get(scenario, 0.0), profile.window(trial.rps))
+            if windows[scenario] > window:
+                trial = run_trial(
+                    generator,
+                    running.endpoint,
+                    scenario,
+                    profile,
+                    index,
+                    self.plan.server_cpus,
+                    windows[scenario],
+                )
+        return trial
+
+    def results(self, state: RunState) -> Results:
+        plan = self.plan
+        configs = {c.name: c for c in plan.servers}
+        design = Design(
+            aa=plan.aa,
+            first_look_launches=plan.profile.launches,
+            first_look_alpha=FIRST_LOOK_ALPHA,
+            final_look_alpha=FINAL_LOOK_ALPHA,
+            launches=len(state.orders),
+            budget_seconds=plan.profile.budget_seconds,
+            ended=state.ended,
+            windows=state.windows,
+            orders=state.orders,
+        )
+        return analyse(
+            Results(
+                started_at=state.started_at,
+                finished_at=datetime.now(UTC),
+                profile_name=plan.profile_name,
+                profile=plan.profile,
+                database=plan.database,
+                seed=plan.seed,
+                machine=machine(plan.server_cpus, plan.generator_cpus),
+                packages={**package_versions(), "python": machine([], []).python},
+                revision=revision(),
+                generator=state.generator,
+                schedule=state.orders[0] if state.orders else [],
+                servers={config.name: self.record(config, state) for config in plan.servers},
+                design=design,
+                cells=[
+                    Cell(
+                        server=name,
+                        front_end=configs[name].front_end,
+                        scenario=played,
+                        target=target,
+                        trials=measured,
+                    )
+                    for (name, target, played), measured in state.trials.items()
+                ],
+            )
+        )
+
+    def record(self, config: ServerConfig, state: RunState) -> ServerRecord:
+        """What the server was, its refusals and its median start-up time."""
+        targets = [t for t in self.targets() if (config.name, t) in state.refusals]
+        refused = [f"{t}: {failure}" for t in targets for failure in state.refusals[(config.name, t)]]
+        return ServerRecord(
+            config=config,
+            command={
+                t: state.commands[(config.name, t)] for t in targets if (config.name, t) in state.commands
+            },
+            startup_seconds={
+                t: round(statistics.median(state.startups[(config.name, t)]), 2)
+                for t in targets
+                if (config.name, t) in state.startups
+            },
+            db_pool_size=config.db_pool_size,
+            threadpool_limit=config.threads,
+            refused=refused or None,
+        )
+
+    def ceiling(
+        self, generator: Generator, servers: dict[Key, Running], info: GeneratorInfo
+    ) -> GeneratorInfo:
+        """Locust's own limit on this machine: its rate against the cheapest route there is."""
+        floor = next((r for (_, target), r in servers.items() if target == "floor"), None)
+        if floor is None:
+            return info
+        run_trial(
+            generator, floor.endpoint, CEILING_SCENARIO, self.plan.profile, -1, self.plan.server_cpus, 0.5
+        )
+        trial = run_trial(
+            generator, floor.endpoint, CEILING_SCENARIO, self.plan.profile, -1, self.plan.server_cpus
+        )
+        return info.model_copy(
+            update={
+                "ceiling_rps": round(trial.rps),
+                "ceiling_generator_cpu_percent": trial.generator_cpu_percent,
+                "ceiling_server": floor.config.name,
+            }
+        )
