@@ -66,7 +66,7 @@ clean: ## remove generated files (venv, databases, results)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # --- benchmarks (loadtests/) ---------------------------------------------------------------
-BENCH := $(PY) -m loadtests.studies.bench
+BENCH := $(PY) -m loadtests bench
 
 .PHONY: bench bench-aa bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare resilience resilience-smoke soak
 
@@ -81,33 +81,33 @@ bench-smoke: install ## about a minute: a smoke run of two servers, a refused on
 
 bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
 	bash devtools/install-wrk.sh
-	$(PY) -m loadtests.studies.crosscheck $(ARGS)
+	$(PY) -m loadtests crosscheck $(ARGS)
 
 bench-instrumentation: install ## the share of req/s each framework keeps with metrics, and with metrics + tracing, on vs off (wrk)
 	bash devtools/install-wrk.sh
-	$(PY) -m loadtests.studies.instrumentation $(ARGS)
+	$(PY) -m loadtests instrumentation $(ARGS)
 
 bench-distributed: install ## Locust master + 2 workers on test hosts (network namespaces) vs one process, same server
-	$(PY) -m loadtests.studies.distributed $(ARGS)
+	$(PY) -m loadtests distributed $(ARGS)
 
 compare: install ## run B against run A: make compare A=results/<t1> B=results/<t2> [ARGS=--fail-on-regression 5%]; writes compare.md/.html into B
-	$(PY) -m loadtests.studies.compare $(A) $(B) $(ARGS)
+	$(PY) -m loadtests compare $(A) $(B) $(ARGS)
 
 capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
-	$(PY) -m loadtests.studies.capacity $(ARGS)
+	$(PY) -m loadtests capacity $(ARGS)
 
 resilience: install ## each server under faults: SIGTERM, database outage, pool exhaustion, overload, slow clients; write results/<ts>/resilience.*
-	$(PY) -m loadtests.studies.resilience --profile $(or $(PROFILE),quick) $(ARGS)
+	$(PY) -m loadtests resilience --profile $(or $(PROFILE),quick) $(ARGS)
 
 soak: install ## k6 at 70 % of capacity for 10 min per server (--servers to pick): errors, memory growth, p99 drift; results/<ts>/soak.*
-	$(PY) -m loadtests.studies.resilience --soak --profile $(or $(PROFILE),quick) $(ARGS)
+	$(PY) -m loadtests resilience --soak --profile $(or $(PROFILE),quick) $(ARGS)
 
 resilience-smoke: install ## ~2 min: graceful shutdown, outage and pool 503s on one server each (~55 s), a 60 s soak of a pair
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_resilience_short.py -q
 
 .PHONY: scale
 scale: install ## list queries on 10,000 vs 1,000,000 products, SQLite and PostgreSQL: medians, ratio, PASS/FAIL at 1.5x
-	nice -n 10 $(PY) -m loadtests.studies.scale $(ARGS)
+	nice -n 10 $(PY) -m loadtests scale $(ARGS)
 
 ui: install ## Locust's web UI (http://127.0.0.1:8089) against a running server: make ui URL=http://127.0.0.1:8002
-	$(PY) -m loadtests.studies.ui $(or $(URL),http://127.0.0.1:8002)
+	$(PY) -m loadtests ui $(or $(URL),http://127.0.0.1:8002)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.studies import bench
+from loadtests import cli
 from loadtests.studies.report import load
 
 VERDICTS = {"fastapi-faster", "flask-faster", "no-difference", "inconclusive"}
@@ -15,7 +15,7 @@ STOPS = {"decided", "flagged", "budget-spent", "launch-limit"}
 
 
 def test_smoke_profile_measures_both_front_ends_and_compares_them(tmp_path: Path) -> None:
-    assert bench.main(["--profile", "smoke", "--out", str(tmp_path)]) == 0
+    assert cli.main(["bench", "--profile", "smoke", "--out", str(tmp_path)]) == 0
 
     raw = json.loads((tmp_path / "results.json").read_text())
     assert raw["schema_version"] == 3
@@ -48,7 +48,7 @@ def test_a_server_that_fails_verification_is_refused_with_no_numbers(
 ) -> None:
     monkeypatch.setenv("BENCH_SABOTAGE", "product_ids")
 
-    assert bench.main(["--profile", "smoke", "--out", str(tmp_path)]) == 2
+    assert cli.main(["bench", "--profile", "smoke", "--out", str(tmp_path)]) == 2
 
     results = load(tmp_path / "results.json")
     assert results.cells == [] and results.comparisons == []
@@ -58,7 +58,9 @@ def test_a_server_that_fails_verification_is_refused_with_no_numbers(
 
 def test_an_aa_run_compares_a_server_with_its_twin_and_counts_false_verdicts(tmp_path: Path) -> None:
     assert (
-        bench.main(["--profile", "smoke", "--aa", "--servers", "flask-granian-wsgi", "--out", str(tmp_path)])
+        cli.main(
+            ["bench", "--profile", "smoke", "--aa", "--servers", "flask-granian-wsgi", "--out", str(tmp_path)]
+        )
         == 0
     )
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from rich.console import Console
 
 from loadtests.config.matrix import CapacityProfile, Matrix
-from loadtests.config.plan import cpu_list, make_plan
+from loadtests.config.options import Shared, out_folder
+from loadtests.config.plan import make_plan
 from loadtests.env.databases import SeededDatabases
 from loadtests.env.fixture import seeded_fixture
 from loadtests.env.sampling import machine, wait_idle
@@ -70,16 +71,17 @@ def capacity(steps: list[Step]) -> float | None:
     return max((s.offered_rps for s in steps if s.passed), default=None)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make capacity ARGS=...", description=__doc__)
+SHARED: tuple[Shared, ...] = ("cpus", "out", "database")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--servers", help="comma-separated servers (default: the capacity profile's)")
     parser.add_argument("--scenarios", help=f"comma-separated, of {', '.join(k6.SCENARIOS)}")
     parser.add_argument("--slo-p99-ms", type=float, help="the latency objective (default 100)")
     parser.add_argument("--step-seconds", type=float, help="seconds of each step")
-    parser.add_argument("--server-cpus", default="0")
-    parser.add_argument("--generator-cpus", default="1")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     matrix = Matrix.load()
     profile = matrix.capacity.model_copy(
         update={
@@ -98,15 +100,15 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"k6 has no script for {', '.join(unknown)}; it has {', '.join(k6.SCENARIOS)}")
     console = Console()
     version = k6.check_binary()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     plan = make_plan(
         servers=profile.servers,
         profile_overrides={"scenarios": profile.scenarios, "floor": False},
-        server_cpus=cpu_list(args.server_cpus),
-        generator_cpus=cpu_list(args.generator_cpus),
-        out=args.out or Path("results") / f"capacity-{stamp}",
+        postgres=args.postgres,
+        server_cpus=args.server_cpus,
+        generator_cpus=args.generator_cpus,
+        out=out_folder(args),
     )
-    results = run(plan.out, profile, Runner(plan, console), version, console)
+    results = measure_all(plan.out, profile, Runner(plan, console), version, console)
     capacity_report.write(results, plan.out, console)
     return 0
 
@@ -129,7 +131,7 @@ def stepper(
     return measure
 
 
-def run(
+def measure_all(
     out: Path, profile: CapacityProfile, runner: Runner, version: str, console: Console
 ) -> CapacityResults:
     plan = runner.plan
@@ -169,7 +171,3 @@ def run(
         database=plan.database,
         cells=cells,
     )
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

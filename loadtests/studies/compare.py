@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
 
+from loadtests.config.options import Shared
 from loadtests.render import compare as view
 from loadtests.results.bench import SCHEMA_VERSION, Results
 from loadtests.stats.changes import BAND, changes, regressions
@@ -81,15 +81,12 @@ def percent(text: str) -> float:
     return value / 100
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m loadtests.studies.compare",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+SHARED: tuple[Shared, ...] = ("out",)  # default: B's folder
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("a", type=Path, help="the earlier run: results/<time> (or its results.json)")
     p.add_argument("b", type=Path, help="the later run")
-    p.add_argument("--out", type=Path, help="where compare.md and compare.html go (default: B's directory)")
     p.add_argument(
         "--fail-on-regression",
         type=percent,
@@ -103,11 +100,9 @@ def parser() -> argparse.ArgumentParser:
         help="compare even when machine, profile, database, seed, packages or server settings differ "
         "(the differences are printed and written into the reports)",
     )
-    return p
 
 
-def main(argv: list[str] | None = None, console: Console | None = None) -> int:
-    args = parser().parse_args(argv)
+def run(args: argparse.Namespace, console: Console | None = None) -> int:
     console = console or Console()
     try:
         a, b = load(args.a), load(args.b)
@@ -147,7 +142,3 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     if not worse:
         console.print(f"No regression beyond {limit}.", markup=False, highlight=False)
     return REGRESSION if worse else OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

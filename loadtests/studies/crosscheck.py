@@ -16,14 +16,14 @@ import shutil
 import statistics
 import sys
 from contextlib import ExitStack
-from pathlib import Path
 
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
 from loadtests.config.matrix import Target
-from loadtests.config.plan import RunPlan, cpu_list, make_plan
+from loadtests.config.options import Shared, out_folder
+from loadtests.config.plan import RunPlan, make_plan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
 from loadtests.env.databases import SeededDatabases
 from loadtests.env.fixture import Fixture, seeded_fixture
@@ -60,8 +60,10 @@ def median(values: list[float]) -> str:
     return f"{statistics.median(values):.0f}" if values else "–"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make bench-crosscheck ARGS=...", description=__doc__)
+SHARED: tuple[Shared, ...] = ("cpus", "out", "database")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--servers", default=DEFAULT_PAIR, help="a FastAPI and a Flask server of servers.toml"
     )
@@ -75,14 +77,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--floor", action="store_true", help="also measure each server's floor app (share by wrk)"
     )
     parser.add_argument("--wrk-only", action="store_true", help="measure with wrk alone (e.g. floor shares)")
-    parser.add_argument("--server-cpus", default="0")
-    parser.add_argument("--generator-cpus", default="1")
-    parser.add_argument("--out", type=Path, default=Path("results/crosscheck"))
-    return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     if shutil.which("wrk") is None:
         print(
             "wrk is not installed: make bench-crosscheck installs it (devtools/install-wrk.sh)",
@@ -101,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             "window_seconds": args.seconds,
             "max_window_seconds": max(args.seconds, 10.0),
         },
-        server_cpus=cpu_list(args.server_cpus),
-        generator_cpus=cpu_list(args.generator_cpus),
-        out=args.out,
+        postgres=args.postgres,
+        server_cpus=args.server_cpus,
+        generator_cpus=args.generator_cpus,
+        out=out_folder(args),
     )
     console = Console()
     runner = Runner(plan, console)
@@ -147,7 +145,7 @@ def measure(
         for r in running
     ]
     scripts = {
-        row.scenario: wrk.script(row.scenario, fixture, args.out / f"{row.scenario}.lua") for row in rows
+        row.scenario: wrk.script(row.scenario, fixture, plan.out / f"{row.scenario}.lua") for row in rows
     }
     for round_ in range(args.trials):
         pairs = list(zip(running, rows, strict=True))
@@ -223,7 +221,3 @@ def show(rows: list[Measured], args: argparse.Namespace, console: Console) -> No
                 f"Locust {interval(row.locust_rps, floor.locust_rps)}",
                 highlight=False,
             )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

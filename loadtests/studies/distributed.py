@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -30,6 +29,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from devtools.servers import REPO_ROOT, ServerProcess, free_port
+from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import make_plan
 from loadtests.config.scenarios import USER_CLASSES
 from loadtests.env.databases import SeededDatabases
@@ -97,23 +97,25 @@ def run_once(
     return stats(prefix, mode)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make bench-distributed ARGS=...", description=__doc__)
+SHARED: tuple[Shared, ...] = ("cpus", "out")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", default="flask-granian-wsgi")
     parser.add_argument("--scenario", default="product_by_id")
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2, help="pairs of runs: single, then distributed")
-    parser.add_argument("--server-cpus", default="0")
-    parser.add_argument("--generator-cpus", default="1")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     console = Console()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     plan = make_plan(
         servers=[args.server],
         profile_overrides={"scenarios": [args.scenario], "floor": False},
-        out=args.out or REPO_ROOT / "results" / f"distributed-{stamp}",
+        server_cpus=args.server_cpus,
+        generator_cpus=args.generator_cpus,
+        out=out_folder(args),
     )
     out = plan.out
     (out / "logs").mkdir(parents=True, exist_ok=True)
@@ -184,7 +186,3 @@ def report(runs: list[LocustRun], args: argparse.Namespace, out: Path, console: 
     console.print(text)
     console.print(f"Wrote [bold]{out}[/]: distributed.md, distributed.json, logs/")
     return 0 if agrees else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -16,14 +16,13 @@ import shutil
 import statistics
 import sys
 from contextlib import ExitStack
-from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from loadtests.config.plan import cpu_list, make_plan
+from loadtests.config.options import Shared, out_folder
+from loadtests.config.plan import make_plan
 from loadtests.env.databases import SeededDatabases
 from loadtests.env.fixture import seeded_fixture
 from loadtests.env.sampling import wait_idle
@@ -52,31 +51,28 @@ def share(cells: list[Cell], server: str, variant: str) -> tuple[float, float, f
     return ratio_ci(by_variant[variant].rps, by_variant["plain"].rps)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make bench-instrumentation ARGS=...", description=__doc__)
+SHARED: tuple[Shared, ...] = ("cpus", "out", "database")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--servers", default=DEFAULT_PAIR, help="servers of servers.toml, comma-separated")
     parser.add_argument("--scenario", choices=["health", "product_by_id", "me"], default="product_by_id")
     parser.add_argument("--seconds", type=float, default=4.0, help="per run")
     parser.add_argument("--rounds", type=int, default=5, help="runs of each server × variant")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--server-cpus", default="0")
-    parser.add_argument("--generator-cpus", default="1")
-    parser.add_argument("--out", type=Path, default=None, help="default results/instrumentation-<time>")
-    return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: make bench-instrumentation installs it", file=sys.stderr)
         return 2
-    out = args.out or Path("results") / f"instrumentation-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     plan = make_plan(
         servers=args.servers.split(","),
         profile_overrides={"scenarios": [args.scenario], "floor": False},
-        server_cpus=cpu_list(args.server_cpus),
-        generator_cpus=cpu_list(args.generator_cpus),
-        out=out,
+        postgres=args.postgres,
+        server_cpus=args.server_cpus,
+        generator_cpus=args.generator_cpus,
+        out=out_folder(args),
     )
     console = Console()
     runner = Runner(plan, console)
@@ -168,7 +164,3 @@ def show(cells: list[Cell], args: argparse.Namespace, console: Console) -> None:
     for row in rows(cells):
         table.add_row(*row)
     console.print(table)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

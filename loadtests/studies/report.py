@@ -1,7 +1,8 @@
-"""Write results.json, summary.md and report.html, and show the verdicts in the terminal.
+"""Rewrite a benchmark run's summary.md and report.html from its results.json, analysed anew.
 
-`python -m loadtests.studies.report DIR` rebuilds the summary and the report from DIR/results.json
-(schema 2, or schema 1 converted and analysed anew).
+`write_reports` writes results.json, summary.md and report.html and shows the verdicts in the
+terminal; `python -m loadtests report DIR` rebuilds them from DIR/results.json (schemas 2 and 3,
+or schema 1 converted).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from loadtests.config.options import Shared
 from loadtests.render import console as console_view
 from loadtests.render import html, markdown
 from loadtests.render import resilience as resilience_view
@@ -48,17 +50,17 @@ def resilience_sections(out: Path) -> list[str]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m loadtests.studies.report",
-        description="Analyse a run's stored trials again (current thresholds) and rewrite its reports.",
-    )
-    parser.add_argument("run", type=Path, help="a run directory, e.g. results/20261130T200000Z")
-    out = parser.parse_args().run
+SHARED: tuple[Shared, ...] = ()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", type=Path, help="a run directory, e.g. results/bench-20261130T200000Z")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse a run's stored trials again (current thresholds) and rewrite its reports."""
+    out = args.run
     results = load(out / "results.json")
     # Analysis is pure: running it again applies the current thresholds to the stored trials.
     write_reports(analyse(results), out, Console())
-
-
-if __name__ == "__main__":
-    main()
+    return 0

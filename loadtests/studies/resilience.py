@@ -17,13 +17,12 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 
 from rich.console import Console
 
-from devtools.servers import REPO_ROOT
 from loadtests.config.matrix import Matrix, ServerConfig
-from loadtests.config.plan import cpu_list, make_plan
+from loadtests.config.options import Shared, out_folder
+from loadtests.config.plan import make_plan
 from loadtests.env.cluster import private_cluster, unavailable_reason
 from loadtests.env.databases import SeededDatabases
 from loadtests.env.fixture import seeded_fixture
@@ -45,8 +44,10 @@ FAULT_FUNCTIONS: dict[str, Callable[[faults.Context, ServerConfig], FaultResult]
 }
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="make resilience ARGS=...", description=__doc__)
+SHARED: tuple[Shared, ...] = ("cpus", "out")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--profile", default=os.environ.get("PROFILE", "quick"), help="whose servers (servers.toml)"
     )
@@ -58,10 +59,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, help="the soak's rate (default: 70 %% of a quick capacity search)")
     p.add_argument("--capacity-rps", type=float, help="skip the capacity search: use this for every server")
     p.add_argument("--slo-p99-ms", type=float, default=100.0, help="the latency objective")
-    p.add_argument("--server-cpus", default="0")
-    p.add_argument("--generator-cpus", default="1")
-    p.add_argument("--out", type=Path, help="output folder (default results/<UTC time>)")
-    return p
 
 
 def open_context(
@@ -111,8 +108,7 @@ def run_fault(
     return result.model_copy(update={"load_average_1m": round(os.getloadavg()[0], 1)})
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     console = Console()
     matrix = Matrix.load()
     chosen = args.faults.split(",") if args.faults else list(FAULTS)
@@ -120,15 +116,14 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
     faults_run = ["soak"] if args.soak else chosen
     soak = partial(faults.soak, seconds=args.soak_seconds, slice_seconds=args.slice_seconds, rate=args.rate)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     plan = make_plan(
         args.profile,
         matrix,
         servers=args.servers.split(",") if args.servers else None,
         profile_overrides={"floor": False},
-        server_cpus=cpu_list(args.server_cpus),
-        generator_cpus=cpu_list(args.generator_cpus),
-        out=args.out or REPO_ROOT / "results" / stamp,
+        server_cpus=args.server_cpus,
+        generator_cpus=args.generator_cpus,
+        out=out_folder(args),
     )
     version = k6.check_binary() if K6_FAULTS & set(faults_run) else None
     runner = Runner(plan, console)
@@ -167,7 +162,3 @@ def main(argv: list[str] | None = None) -> int:
     if (plan.out / "results.json").exists():  # a make bench run's folder: its report gains the section
         report.write_reports(report.load(plan.out / "results.json"), plan.out, console)
     return 1 if any(s.errors for s in servers) else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -41,6 +40,7 @@ from flask_impl.app import create_app
 from flask_impl.deps import EXTENSION_KEY
 from loadtests.config.dataset import SeedSpec
 from loadtests.config.matrix import SERVER_ENV
+from loadtests.config.options import Shared
 from loadtests.env.seed import PASSWORD, seed
 
 CACHE = REPO_ROOT / "var" / "scale"
@@ -280,19 +280,19 @@ def table(kind: str, sizes: tuple[int, int], rows: list[Row], max_ratio: float) 
     return "\n".join(lines)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="make scale ARGS=...", description=__doc__.split("\n\n")[0])
+SHARED: tuple[Shared, ...] = ()
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database", default="sqlite,postgresql", help="sqlite, postgresql or both")
     p.add_argument("--sizes", default="10000,1000000", help="the small and the large product count")
     p.add_argument("--samples", type=int, default=60, help="timed requests per shape and size")
     p.add_argument("--max-ratio", type=float, default=1.5, help="the largest ratio that passes")
     p.add_argument("--only", default="", help="only the shapes whose name contains this text")
     p.add_argument("--json", type=Path, help="also write the rows here")
-    return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
     small_n, large_n = (int(part) for part in args.sizes.split(","))
     sizes = (small_n, large_n)
     failed = False
@@ -317,7 +317,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,6 +20,7 @@ from typing import Literal
 import httpx
 
 from devtools.servers import REPO_ROOT
+from loadtests.config.options import Shared
 from loadtests.config.scenarios import FLOOR_SCENARIOS, USER_CLASSES
 from loadtests.env.fixture import Fixture
 
@@ -102,11 +103,15 @@ def fixture_over_http(base_url: str) -> Fixture:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+SHARED: tuple[Shared, ...] = ()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", help="base URL of a running server, e.g. http://127.0.0.1:8002")
     parser.add_argument("--web-port", default="8089")
-    args = parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
     base_url = args.url.rstrip("/")
     fixture = REPO_ROOT / "var" / "locust-ui-fixture.json"
     fixture.parent.mkdir(exist_ok=True)
@@ -121,8 +126,4 @@ def main() -> None:
         "--host", args.url, "--web-host", "127.0.0.1", "--web-port", args.web_port, "--class-picker",
     ]  # fmt: skip
     env = {**os.environ, "BENCH_FIXTURE": str(fixture), "BENCH_UI_CLASSES": ",".join(classes)}
-    raise SystemExit(subprocess.call(command, env=env))
-
-
-if __name__ == "__main__":
-    main()
+    return subprocess.call(command, env=env)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from loadtests import cli
 from loadtests.results.bench import Cell, Latency, Results
 from loadtests.stats.analysis import analyse
 from loadtests.stats.changes import BAND, change_ci, changes, paired_change_ci, regressions
@@ -142,7 +143,8 @@ def write(directory: Path, run_results: Results) -> Path:
 
 def command(*args: str | Path) -> tuple[int, str]:
     out = io.StringIO()
-    status = compare.main([str(a) for a in args], Console(file=out, width=250))
+    parsed = cli.parser().parse_args(["compare", *map(str, args)])
+    status = compare.run(parsed, Console(file=out, width=250))
     return status, out.getvalue()
 
 

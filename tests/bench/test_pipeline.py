@@ -9,14 +9,23 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from loadtests.config.plan import cpu_list, plan_from_args
+from loadtests import cli
+from loadtests.config.options import cpu_list
+from loadtests.config.plan import RunPlan
 from loadtests.env.sampling import Readings, topology
 from loadtests.render import console, html, markdown
 from loadtests.render.text import sentence
 from loadtests.results.bench import SCHEMA_VERSION
 from loadtests.stats.analysis import analyse
+from loadtests.studies.bench import plan_of
 from loadtests.studies.report import load
 from tests.bench.factories import cell, results
+
+
+def plan_from_args(argv: list[str]) -> RunPlan:
+    """The plan `python -m loadtests bench …` would run."""
+    return plan_of(cli.parser().parse_args(["bench", *argv]))
+
 
 V1_TRIAL = {
     "rps": 1000.0, "requests": 2000, "failures": 0, "p50_ms": 5, "p90_ms": 8, "p99_ms": 12,
