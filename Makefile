@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 CONTRACT := $(PYTEST) contract_tests -q
 
-.PHONY: install serve test unit contract contract-inprocess differential fuzz-ci fuzz lint migrate lock audit clean
+.PHONY: help install serve test unit contract contract-inprocess differential fuzz-ci fuzz lint migrate lock audit clean
 
 $(VENV)/.installed: requirements.lock requirements-uv.lock
 	$(PYTHON) -m venv $(VENV)
@@ -18,25 +18,28 @@ $(VENV)/.installed: requirements.lock requirements-uv.lock
 
 install: $(VENV)/.installed ## create .venv from the lock file
 
-serve: install ## run Flask (:8001) and FastAPI (:8002) side by side; FLASK_PORT / FASTAPI_PORT to change
+help: ## list every target with what it does
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+serve: install ## the three front ends side by side with demo data: Flask :8001, FastAPI :8002, async FastAPI :8003 (FLASK_PORT, FASTAPI_PORT, FASTAPI_ASYNC_PORT)
 	$(PY) -m devtools.serve
 
 migrate: install ## apply migrations to DATABASE_URL (default sqlite:///var/shop.db)
 	APP_ENV=$${APP_ENV:-development} $(PY) -m alembic upgrade head
 
-test: install lint unit differential contract fuzz-ci bench-smoke resilience-smoke ## everything CI runs
+test: install lint unit differential contract fuzz-ci bench-smoke resilience-smoke ## everything CI runs: lint, unit, differential, contract, fuzz-ci, bench-smoke, resilience-smoke
 
-unit: install ## core services without HTTP
+unit: install ## tests/: the core without HTTP, the benchmark's pieces, these docs
 	$(PYTEST) tests -q
 
-contract-inprocess: install ## the contract suite against both apps served in-process, SQLite then PostgreSQL
+contract-inprocess: install ## the contract suite against the three front ends served in-process, SQLite then PostgreSQL
 	$(CONTRACT) --mode=inprocess --database=sqlite
 	$(CONTRACT) --mode=inprocess --database=postgresql
 
 # make test runs the in-process mode only through the differential test (100 sequences on SQLite,
 # every front end's in-process target): the live runs hold every contract test, and the whole
-# in-process suite (2 to 3.5 min) took .ci/run past 15 minutes on a slow machine (16 min 10 s).
-contract: install ## the contract suite against live gunicorn and uvicorn, SQLite then PostgreSQL
+# in-process suite took .ci/run past its 15-minute limit on a slow machine (docs/testing.md).
+contract: install ## the contract suite against the three front ends live (gunicorn, uvicorn), SQLite then PostgreSQL
 	$(CONTRACT) --mode=live --database=sqlite
 	$(CONTRACT) --mode=live --database=postgresql
 
@@ -55,7 +58,7 @@ lock: install ## re-resolve requirements.lock from pyproject.toml
 differential: install ## every front end vs Flask on random request sequences: N of them (default 100 in-process on SQLite, 10 otherwise); MODE=inprocess|live, DATABASE=sqlite|postgresql
 	$(if $(N),DIFFERENTIAL_EXAMPLES=$(N)) $(PYTEST) contract_tests/differential -q --mode=$(or $(MODE),inprocess) --database=$(or $(DATABASE),sqlite)
 
-fuzz-ci: install ## Schemathesis against live Flask and FastAPI: every check and phase, 100 cases per operation
+fuzz-ci: install ## Schemathesis against each live front end: every check and phase, 100 cases per operation
 	$(PYTEST) fuzz -q
 
 fuzz: install ## the same, longer (FUZZ_MAX_EXAMPLES, default 500)
@@ -70,13 +73,13 @@ BENCH := $(PY) -m loadtests bench
 
 .PHONY: bench bench-aa bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare resilience resilience-smoke soak
 
-bench: install ## verify every server, then benchmark the quick profile until decided, 16 launches or 15 min (PROFILE=full: more), write results/<ts>/
+bench: install ## verify every server, then benchmark the quick profile until decided, 16 launches or the budget (PROFILE=full: more), write results/bench-<time>/
 	$(BENCH) --profile $(or $(PROFILE),quick) $(ARGS)
 
 bench-aa: install ## A/A: every server of the profile against a twin of itself; any faster/slower verdict is a false one
 	$(BENCH) --profile $(or $(PROFILE),quick) --aa $(ARGS)
 
-bench-smoke: install ## about a minute: a smoke run of two servers, a refused one, an A/A pair; asserts the pipeline, never a speed
+bench-smoke: install ## a smoke run of two servers, a refused one, an A/A pair; asserts the pipeline, never a speed
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_bench_smoke.py -q
 
 bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
@@ -96,13 +99,13 @@ compare: install ## run B against run A: make compare A=results/<t1> B=results/<
 capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
 	$(PY) -m loadtests capacity $(ARGS)
 
-resilience: install ## each server under faults: SIGTERM, database outage, pool exhaustion, overload, slow clients; write results/<ts>/resilience.*
+resilience: install ## each server under faults: SIGTERM, database outage, pool exhaustion, overload, slow clients; write results/resilience-<time>/resilience.*
 	$(PY) -m loadtests resilience --profile $(or $(PROFILE),quick) $(ARGS)
 
-soak: install ## k6 at 70 % of capacity for 10 min per server (--servers to pick): errors, memory growth, p99 drift; results/<ts>/soak.*
+soak: install ## k6 at 70 % of capacity for 10 min per server (--servers to pick): errors, memory growth, p99 drift; results/resilience-<time>/soak.*
 	$(PY) -m loadtests resilience --soak --profile $(or $(PROFILE),quick) $(ARGS)
 
-resilience-smoke: install ## ~2 min: graceful shutdown, outage and pool 503s on one server each (~55 s), a 60 s soak of a pair
+resilience-smoke: install ## graceful shutdown, outage and pool 503s on one server each, a 60 s soak of a pair (needs root, PostgreSQL's server binaries)
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_resilience_short.py -q
 
 .PHONY: scale

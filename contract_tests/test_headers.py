@@ -320,7 +320,7 @@ def test_repeated_content_type_lines_take_the_last(
 ) -> None:
     """Content-Type is a single value that commas cannot join: Werkzeug keeps the last line, and
     so do the FastAPI front ends. gunicorn (live Flask) refuses the request itself, with an HTML
-    400, before the app sees it: the one known answer outside the error format (README)."""
+    400, before the app sees it: the one known answer outside the error format (docs/architecture.md)."""
     auth = ("Authorization", admin.headers["Authorization"])
     body = json.dumps({"name": "Two types", "price_cents": 1, "stock": 1}).encode()
     json_last = [auth, ("Content-Type", "text/plain"), ("Content-Type", "application/json")]

@@ -58,7 +58,7 @@ def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]
 @pytest.fixture(scope="module")
 def documents(request: pytest.FixtureRequest, targets: Targets) -> dict[str, dict[str, Any]]:
     if request.config.getoption("base_url"):
-        pytest.skip("comparing documents needs both of our front ends, not an external --base-url")
+        pytest.skip("comparing documents needs our own front ends, not an external --base-url")
     found = {}
     for name in FRONT_ENDS:
         response = httpx.get(f"{targets.get(name).base_url}/openapi.json", timeout=30)

@@ -77,7 +77,7 @@ def test_json_nested_32_levels_deep_is_parsed(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("depth", [33, 1_000, 30_000])
 def test_json_nested_deeper_than_32_levels_is_400_at_any_depth(client: httpx.Client, depth: int) -> None:
-    """One fixed limit on both front ends; left to Python's parser, the cut-off would be wherever
+    """One fixed limit on every front end; left to Python's parser, the cut-off would be wherever
     the stack runs out, which is not the same in Flask and FastAPI."""
     assert_error(
         client.post("/v1/auth/register", content=nested_arrays(depth), headers=JSON), 400, "malformed_json"

@@ -31,7 +31,7 @@ ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg
 
 
 # How long a request waits for a pooled connection, and for PostgreSQL to accept a new one,
-# before it is answered 503 service_unavailable (README: Resilience). SQLAlchemy's own pool
+# before it is answered 503 service_unavailable (docs/decisions/0004-pool-timeout.md). SQLAlchemy's own pool
 # default is 30 s and libpq's connect timeout is unbounded: a request would hang that long.
 DB_POOL_TIMEOUT_SECONDS = 5.0  # the default of DB_POOL_TIMEOUT (core/settings.py)
 DB_CONNECT_TIMEOUT_SECONDS = 2

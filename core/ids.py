@@ -1,6 +1,6 @@
 """Path ids: positive integers in canonical form, at most 2^63-1 (a signed 64-bit key).
 
-Both front ends route with ID_PATTERN, so `/v1/orders/007` or an id past 2^63-1 never matches a
+Every front end routes with ID_PATTERN, so `/v1/orders/007` or an id past 2^63-1 never matches a
 route and is a 404 before authentication, as the contract's precedence requires.
 """
 

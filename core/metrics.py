@@ -1,4 +1,4 @@
-"""Prometheus metrics with the same names and labels on every front end (README: "Metrics").
+"""Prometheus metrics with the same names and labels on every front end (docs/observability.md, "Metrics").
 
 A front end's middleware calls `Metrics.started()` when a request comes in and
 `Metrics.finished(...)` when its answer starts, naming the operation (the OpenAPI operationId;

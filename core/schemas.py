@@ -1,4 +1,4 @@
-"""The JSON contract as pydantic models, shared by both front ends for input and output.
+"""The JSON contract as pydantic models, shared by every front end for input and output.
 
 Requests are strict (a JSON integer only for an int, a string only for a str) and forbid
 unknown fields. Query models parse from text, as query strings are text.

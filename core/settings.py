@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # pool is sized for the largest threadpool in core/db.py, since its connections are local.
     db_pool_size: int = Field(default=10, ge=1)
     # Seconds a request waits for a pooled connection before it is answered 503
-    # service_unavailable (SQLAlchemy's own default is 30 s; README: Resilience).
+    # service_unavailable (SQLAlchemy's own default is 30 s; docs/decisions/0004-pool-timeout.md).
     db_pool_timeout: float = Field(default=5.0, gt=0)
     # How many sync route handlers FastAPI runs at once (anyio's threadpool; its default is 40).
     # Benchmarks set it equal to the Flask server's thread count, so both get the same concurrency.
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # contract suite, which checks every front end does the same work (off in production and benchmarks).
     sql_count_header: bool = False
     # GET /metrics in Prometheus' text format (core/metrics.py). The benchmark turns it off except
-    # where it measures what instrumentation costs (README: "Metrics").
+    # where it measures what instrumentation costs (docs/observability.md, "Metrics").
     metrics_enabled: bool = True
     # OpenTelemetry traces (core/tracing.py): the SDK's own variable names; `none` is off,
     # `discard` makes every span and drops it (what the benchmark uses to measure tracing's cost).

@@ -1,4 +1,4 @@
-"""OpenTelemetry traces, off by default (README: "Traces").
+"""OpenTelemetry traces, off by default (docs/observability.md, "Traces").
 
 OTEL_TRACES_EXPORTER turns them on, as the OpenTelemetry SDK names it: `console` (spans as JSON
 on stdout) or `otlp` (OTLP over HTTP; the exporter reads OTEL_EXPORTER_OTLP_ENDPOINT and the rest

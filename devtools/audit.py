@@ -47,7 +47,7 @@ def audit(report: dict[str, Any]) -> tuple[int, list[str]]:
             f"NOT AUDITED: {len(skipped)} of {len(dependencies)} locked packages could not be looked up, "
             "so there is no verdict (not 'no vulnerabilities').",
             f"First reason: {skipped[0]['skip_reason']}",
-            "Run `make audit` where the vulnerability service is reachable (README: Dependencies).",
+            "Run `make audit` where the vulnerability service is reachable (SECURITY.md: Dependencies).",
         ]
     return 0, [f"All {len(dependencies)} locked packages audited: no known vulnerabilities."]
 

@@ -40,7 +40,7 @@ def server_command(front_end: str, port: int, workers: int = 2, threads: int = 4
             sys.executable, "-m", "gunicorn", "--bind", f"{bind_host}:{port}",
             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
             # No request-line limit, as uvicorn: a long URL gets the app's answer in the contract's
-            # format, not gunicorn's HTML 414 (README: decisions). Cap URLs at the proxy instead.
+            # format, not gunicorn's HTML 414 (docs/decisions/0005). Cap URLs at the proxy instead.
             "--limit-request-line", "0",
             "--no-control-socket",
             "flask_impl.app:create_app()",

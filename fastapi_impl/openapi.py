@@ -1,5 +1,5 @@
 """The OpenAPI document of the FastAPI front end: FastAPI builds it from the route signatures;
-this adds what both documents must agree on (core.http.openapi): the title, the operation ids
+this adds what every front end's document must agree on (core.http.openapi): the title, the operation ids
 (the endpoint names, as Flask's are its view names) and each operation's error responses.
 
 The documentation pages are core/http/docs.py's, as on Flask: FastAPI's own /docs and /redoc

@@ -1,5 +1,5 @@
 """Schemathesis hooks, loaded through schemathesis.toml. Each one narrows what is generated for a
-reason the README gives (section "API fuzzing"); none of them changes what a check accepts."""
+reason docs/testing.md gives (section "API fuzzing"); none of them changes what a check accepts."""
 
 from __future__ import annotations
 

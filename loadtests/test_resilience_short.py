@@ -1,5 +1,5 @@
 """`make resilience-smoke` (part of `make test`): the quick, deterministic faults on one server
-each, and a 60 s soak of one server pair at a modest fixed rate (README: Resilience).
+each, and a 60 s soak of one server pair at a modest fixed rate (docs/resilience.md).
 
 Asserted: the outcomes (no request lost to a graceful shutdown, 503s in the contract's format
 within their bounds, no partial order, no failed request in the soak). Never a speed. The soak's memory

@@ -1,5 +1,5 @@
-"""What the front ends must agree on, and how a disagreement is reported: the failing step's
-two answers and a standalone script that replays the sequence against a running server."""
+"""What the front ends must agree on, and how a disagreement is reported: every front end's
+answer to the failing step and a standalone script that replays the sequence against a running server."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from contract_tests.differential.steps import Call
 from contract_tests.helpers import TIMESTAMP
 from contract_tests.targets import ADMIN_EMAIL, ADMIN_PASSWORD
 
-# The contract's headers, and the security headers both front ends send (README, Decisions).
+# The contract's headers, and the security headers every front end sends (docs/api-contract.md, section 5).
 COMPARED_HEADERS = ("Location", "ETag", "WWW-Authenticate", "Cache-Control", "X-Content-Type-Options")
 # Frameworks may add these to Allow (contract §1).
 FRAMEWORK_METHODS = {"HEAD", "OPTIONS"}
 
 
 def observe(response: httpx.Response) -> dict[str, Any]:
-    """The parts of a response both front ends must agree on, with what the contract lets
+    """The parts of a response every front end must agree on, with what the contract lets
     differ (generated values, human messages, the order of details) normalized away."""
     media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
     allow = response.headers.get("Allow")

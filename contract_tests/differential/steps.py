@@ -1,7 +1,7 @@
 """The steps of a differential sequence (one request each) and the Hypothesis strategies that
 draw them, valid and invalid alike. Actors and cursors are named symbolically, since each front
 end issues its own tokens and cursors. Ids are drawn from small ranges (1-6, orders 1-4): from
-identical fresh databases both front ends assign the same ids, and a small range often hits a
+identical fresh databases every front end assigns the same ids, and a small range often hits a
 resource that exists."""
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
-"""Differential testing: random sequences of requests, valid and invalid, sent to Flask and to
-FastAPI from identical fresh databases. After each step both answers must agree in everything
-but what the contract's opening paragraph lets differ (generated values, messages, HEAD/OPTIONS
-in Allow).
+"""Differential testing: random sequences of requests, valid and invalid, sent to every front
+end (Flask, FastAPI, async FastAPI) from identical fresh databases. After each step every answer
+must agree with Flask's in everything but what the contract's opening paragraph lets differ
+(generated values, messages, HEAD/OPTIONS in Allow).
 
 DIFFERENTIAL_EXAMPLES sets how many sequences run (of DIFFERENTIAL_STEPS random steps each,
 after a fixed preamble): by default 100 in-process on SQLite, and 10 in the other modes (live
-servers, PostgreSQL), where each request costs more; the contract suite runs in all four, so
-`make test` tries 130 sequences in all. They are derandomized, so every run tries the same sequences, and
+servers, PostgreSQL), where each request costs more. `make test` runs three of the four modes
+(in-process on SQLite through `make differential`, live on both databases through
+`make contract`): 120 sequences in all. They are derandomized, so every run tries the same sequences, and
 nothing is written to a Hypothesis database. A disagreement fails with the shortest failing
 sequence found (Hypothesis shrinks it, then every step it does not need is dropped) as a script
-that replays it against a server, and both answers of its last step.
+that replays it against a server, and every front end's answer to its last step.
 """
 
 from __future__ import annotations

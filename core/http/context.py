@@ -33,7 +33,7 @@ def security_headers(path: str) -> Headers:
 # The request fields the API reads that a client might repeat. A WSGI server (gunicorn, Werkzeug)
 # hands Flask repeated lines as one value, joined by commas in order, as RFC 9110 §5.3 lets a
 # recipient combine them; an ASGI server passes every line on. Combining them here gives every
-# front end the same value to judge (README: repeated header lines).
+# front end the same value to judge (docs/api-contract.md, section 5: repeated header lines).
 COMBINED_FIELDS = frozenset(
     {b"authorization", b"if-match", b"if-none-match", b"idempotency-key", b"x-request-id"}
 )

@@ -1,6 +1,6 @@
-"""What both OpenAPI documents must agree on beyond the schemas: which errors each operation
-can answer. Each front end attaches these to its own routes; the route functions have the same
-names in both, and those names are the operation ids.
+"""What the front ends' OpenAPI documents must agree on beyond the schemas: which errors each
+operation can answer. Each front end attaches these to its own routes; the route functions have
+the same names in every front end, and those names are the operation ids.
 
 422 is listed for every operation that takes a parameter or a body: path ids are routed by
 pattern, but an OpenAPI client cannot know that (and FastAPI documents it for them too)."""

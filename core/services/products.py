@@ -43,8 +43,8 @@ def read_product(product_id: int, *, db: Database) -> ProductPublic:
 def list_products(query: ProductQuery, *, db: Database) -> Page[ProductPublic]:
     """Public listing by id; `q` is a literal, case-insensitive substring of the name.
 
-    Built so a page costs about the same with a million products as with ten thousand (README:
-    Scale). Whatever path finds the rows, the contract's predicates below decide which ones
+    Built so a page costs about the same with a million products as with ten thousand
+    (docs/scale.md). Whatever path finds the rows, the contract's predicates below decide which ones
     match."""
     after = decode_cursor(query.cursor)
     matches = [Product.name.icontains(query.q, autoescape=True)] if query.q else []

@@ -23,7 +23,7 @@ SERVER_ENV = {
     "JWT_TTL_SECONDS": "7200",
     "LOG_REQUESTS": "false",
     # Off, as the request log: the comparison is of the frameworks; `--instrumentation` measures
-    # what metrics and tracing cost each of them (README: "What instrumentation costs").
+    # what metrics and tracing cost each of them (docs/observability.md, "What instrumentation costs").
     "METRICS_ENABLED": "false",
     # OWASP's minimum for Argon2id (19 MiB, 2 iterations, 1 lane): ~30 ms a login on one core,
     # so the login scenario measures something within a short trial. The app's default is 64 MiB.
@@ -78,7 +78,7 @@ class ServerConfig(BaseModel):
 
 
 class Profile(BaseModel):
-    """How a benchmark run spends its time (README: Benchmarks). Every server is started afresh
+    """How a benchmark run spends its time (docs/benchmarking.md). Every server is started afresh
     for each launch and measured once per scenario in it; the first `launches` launches measure
     every cell, then the first look decides what it can, and further launches measure only the
     cells of the comparisons still undecided, while `budget_seconds` allows."""

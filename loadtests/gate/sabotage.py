@@ -1,7 +1,7 @@
 """Deliberately broken servers, one per check of loadtests/gate/verify.py, to show that each check bites.
 
-Each variant breaks exactly one behaviour, the same way on both front ends, by editing requests
-before the real app sees them (path, query string, headers) or responses after it answered:
+Each variant breaks exactly one behaviour, the same way on the Flask and the FastAPI front end, by
+editing requests before the real app sees them (path, query string, headers) or responses after it answered:
 
     product_ids          GET /v1/products/{id} answers product id+1 for ids > 1
     q_filter             GET /v1/products ignores `q`

@@ -10,7 +10,7 @@ rates the difference is a few requests in tens of thousands.
 
 The server and the master listen on the first test host's address on this side of its veth
 pair; the second host reaches that address through its own pair. Across real machines the
-command lines are the same, with real addresses (README, "Load from several machines").
+command lines are the same, with real addresses (docs/network.md, "Load from several machines").
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`make resilience` / `make soak`: how each server of the benchmark matrix behaves when things go
-wrong (README: Resilience).
+wrong (docs/resilience.md).
 
 Faults, each on a freshly started server (pinned as for `make bench`, on its own copy of the
 seeded database): graceful shutdown under keep-alive load (SIGTERM), a database outage (a private

@@ -1,4 +1,4 @@
-"""The verification gate passes both front ends and both floors, and refuses every sabotaged
+"""The verification gate passes the Flask and FastAPI front ends and their floors, and refuses every sabotaged
 variant (loadtests/gate/sabotage.py), naming the one check it breaks."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A database that is down, or a pool with every connection busy, is a bounded 503, not a hang or
-a 500 (core/db.py; README: Resilience). PostgreSQL cases need PG_ADMIN_URL's server."""
+a 500 (core/db.py; docs/resilience.md). PostgreSQL cases need PG_ADMIN_URL's server."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The product list's indexed paths (core/services/products.py, README: Scale) give exactly the
+"""The product list's indexed paths (core/services/products.py, docs/scale.md) give exactly the
 rows of the plain scan they replace, and on a large catalogue no list shape reads the whole
 products table, on SQLite and on PostgreSQL.
 
