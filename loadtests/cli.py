@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from types import ModuleType
 from typing import Protocol
 
 from loadtests.config.options import Shared, add_shared
+from loadtests.session.session import Refused
+
+REFUSED = 2  # a server failed the verification gate
 
 # Study name → module under loadtests.studies, in the order `--help` lists them.
 STUDIES = {
@@ -63,4 +67,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     module: Study = study_module(args.study)
-    return module.run(args)
+    try:
+        return module.run(args)
+    except Refused as refused:
+        print(refused.code, file=sys.stderr)
+        return REFUSED

@@ -22,9 +22,9 @@ from loadtests.config.matrix import Matrix, ServerConfig
 from loadtests.config.plan import make_plan
 from loadtests.env.cluster import unavailable_reason
 from loadtests.results.resilience import Outage, Pool, Shutdown
+from loadtests.session.session import Session
 from loadtests.studies import faults
 from loadtests.studies.resilience import open_context, run_fault
-from loadtests.studies.runner import Runner
 
 SMALL_SEED = SeedSpec(users=50, products=200, orders=100)
 SOAK_PAIR = ("flask-granian-wsgi", "fastapi-granian-asgi")
@@ -44,7 +44,8 @@ def context() -> Iterator[faults.Context]:
         out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="test-resilience-")))
         out.chmod(0o755)
         plan = make_plan("quick", seed=SMALL_SEED, profile_overrides={"floor": False}, out=out)
-        ctx, no_postgres = open_context(stack, Runner(plan, Console()), {"outage", "pool"}, slo_p99_ms=100.0)
+        session = stack.enter_context(Session.open(plan, Console()))
+        ctx, no_postgres = open_context(session, {"outage", "pool"}, slo_p99_ms=100.0)
         assert no_postgres is None
         yield ctx
 

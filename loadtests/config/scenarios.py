@@ -1,10 +1,14 @@
-"""Scenario names and the Locust user class that plays each (in locustfile.py).
+"""Scenario names and the Locust user class that plays each (in loadtests/load/locustfile.py).
 
 Kept apart from the locustfile so the runner never imports Locust (which monkey-patches with
-gevent on import).
+gevent on import): programs that run Locust get the locustfile's path.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+LOCUSTFILE = Path(__file__).parents[1] / "load" / "locustfile.py"
 
 USER_CLASSES = {
     "health": "Health",

@@ -15,7 +15,8 @@ from bisect import bisect_left
 from pathlib import Path
 
 import psutil
-from pydantic import BaseModel
+
+from loadtests.results.machine import CpuTopology, Machine, ProcessMemory
 
 SAMPLE_SECONDS = 0.05
 
@@ -99,13 +100,6 @@ class Sampler:
         self._thread.join()
 
 
-class ProcessMemory(BaseModel):
-    pid: int
-    name: str
-    uss_mib: float
-    pss_mib: float
-
-
 def memory_of(root_pid: int) -> list[ProcessMemory]:
     """USS (memory only this process holds) and PSS (its share of what it shares) of a server's
     processes: summing RSS over forked workers would count shared pages once per worker."""
@@ -140,17 +134,6 @@ def wait_idle(pids: list[int], idle_percent: float = 10.0, timeout: float = 30.0
         before, at = now_cpu, now
 
 
-class CpuTopology(BaseModel):
-    server_cpus: list[int]
-    generator_cpus: list[int]
-    shared_cores: list[list[int]]  # (server CPU, generator CPU) pairs that are hyperthread siblings
-    overlapping: list[int]  # CPUs given to both
-
-    @property
-    def weak_isolation(self) -> bool:
-        return bool(self.shared_cores or self.overlapping)
-
-
 def siblings(cpu: int) -> set[int]:
     path = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list")
     if not path.exists():
@@ -169,15 +152,6 @@ def topology(server_cpus: list[int], generator_cpus: list[int]) -> CpuTopology:
         shared_cores=[[s, g] for s in server_cpus for g in generator_cpus if s != g and g in siblings(s)],
         overlapping=sorted(set(server_cpus) & set(generator_cpus)),
     )
-
-
-class Machine(BaseModel):
-    cpu_model: str
-    logical_cpus: int
-    memory_gib: float
-    python: str
-    platform: str
-    topology: CpuTopology
 
 
 def machine(server_cpus: list[int], generator_cpus: list[int]) -> Machine:

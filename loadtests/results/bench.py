@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from loadtests.config.matrix import CapacityProfile, FrontEnd, Pairing, Profile, ServerConfig, Target
-from loadtests.env.sampling import Machine, ProcessMemory
+from loadtests.results.machine import Machine, ProcessMemory
 
 SCHEMA_VERSION: Literal[3] = 3
 # An interval is NaN when its ratio is undefined in some resamples (a trial of 0 responses on the

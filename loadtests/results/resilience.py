@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from loadtests.env.sampling import Machine
+from loadtests.results.machine import Machine
 
 SCHEMA_VERSION: Literal[1] = 1
 FAULTS = ("shutdown", "outage", "pool", "overload", "slow_clients")

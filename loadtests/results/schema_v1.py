@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from loadtests.config.matrix import Matrix, Profile, ServerConfig
-from loadtests.env.sampling import CpuTopology, Machine
 from loadtests.results.bench import Cell, GeneratorInfo, Latency, Results, ServerRecord, Trial
+from loadtests.results.machine import CpuTopology, Machine
 
 
 def server_config(name: str, old: dict[str, Any], known: dict[str, ServerConfig]) -> ServerConfig:

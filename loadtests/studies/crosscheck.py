@@ -15,7 +15,6 @@ import argparse
 import shutil
 import statistics
 import sys
-from contextlib import ExitStack
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -25,14 +24,13 @@ from loadtests.config.matrix import Target
 from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import RunPlan, make_plan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
-from loadtests.env.databases import SeededDatabases
-from loadtests.env.fixture import Fixture, seeded_fixture
+from loadtests.env.fixture import Fixture
 from loadtests.env.sampling import wait_idle
 from loadtests.load import wrk
 from loadtests.load.generator import Generator
 from loadtests.load.trial import run_trial
+from loadtests.session.session import Running, Session
 from loadtests.stats.analysis import ratio_ci
-from loadtests.studies.runner import Runner, Running
 
 AGREEMENT = 0.10
 DEFAULT_PAIR = "fastapi-granian-asgi,flask-granian-wsgi"
@@ -104,25 +102,14 @@ def run(args: argparse.Namespace) -> int:
         out=out_folder(args),
     )
     console = Console()
-    runner = Runner(plan, console)
-    (plan.out / "logs").mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        databases = SeededDatabases(
-            plan.database, plan.out / "databases", plan.seed_spec, plan.admin_url, stack
+    with Session.open(plan, console) as session:
+        running = [
+            session.serve_verified(config, target) for config in plan.servers for target in session.targets()
+        ]
+        generator = session.stack.enter_context(
+            Generator(plan.generator_cpus, 1, session.fixture_path, plan.out / "logs" / "locust.log")
         )
-        fixture = seeded_fixture(plan.seed_spec, runner.settings)
-        fixture_path = fixture.write(plan.out / "fixture.json")
-        running: list[Running] = []
-        for config in plan.servers:
-            for target in runner.targets():
-                if refused := runner.verify(config, target, databases, fixture):
-                    console.print(f"[red]REFUSED {config.name} {target}[/]: " + "; ".join(refused))
-                    return 2
-                running.append(stack.enter_context(runner.serve(config, target, databases)))
-        generator = stack.enter_context(
-            Generator(plan.generator_cpus, 1, fixture_path, plan.out / "logs" / "locust.log")
-        )
-        measured = measure(running, generator, fixture, args, plan, console)
+        measured = measure(running, generator, session.fixture, args, plan, console)
     (plan.out / "crosscheck.json").write_text("[" + ",".join(m.model_dump_json() for m in measured) + "]")
     show(measured, args, console)
     return 0

@@ -24,19 +24,15 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 from pydantic import BaseModel
 from rich.console import Console
 
 from devtools.servers import REPO_ROOT, ServerProcess, free_port
 from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import make_plan
-from loadtests.config.scenarios import USER_CLASSES
-from loadtests.env.databases import SeededDatabases
+from loadtests.config.scenarios import LOCUSTFILE, USER_CLASSES
 from loadtests.env.dbnet import NetworkUnavailable, test_host
-from loadtests.env.fixture import seeded_fixture
-from loadtests.gate.verify import VERIFY_ENV, verify_implementation
-from loadtests.studies.runner import Runner
+from loadtests.session.session import Session
 
 WORKERS = 2
 AGREEMENT = 0.10
@@ -52,7 +48,7 @@ class LocustRun(BaseModel):
 
 
 def locust(*args: str) -> list[str]:
-    return [sys.executable, "-m", "locust", "-f", str(REPO_ROOT / "loadtests" / "locustfile.py"), *args]
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), *args]
 
 
 def stats(prefix: Path, mode: str) -> LocustRun:
@@ -76,7 +72,7 @@ def run_once(
     common = ["--headless", "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s"]
     common += ["--host", base_url, "--csv", str(prefix), "--only-summary", user_class]
     env = {"BENCH_FIXTURE": str(out / "fixture.json")}
-    pinned = ["taskset", "-c", args.generator_cpus]
+    pinned = ["taskset", "-c", ",".join(map(str, args.generator_cpus))]
     with ExitStack() as stack:
         if mode == "single":
             command = [*pinned, *locust(*common)]
@@ -118,7 +114,6 @@ def run(args: argparse.Namespace) -> int:
         out=out_folder(args),
     )
     out = plan.out
-    (out / "logs").mkdir(parents=True, exist_ok=True)
     runs: list[LocustRun] = []
     with ExitStack() as stack:
         try:
@@ -129,26 +124,9 @@ def run(args: argparse.Namespace) -> int:
         for link in links[1:]:
             via = str(link.host_address)
             subprocess.run(["ip", "-n", link.namespace, "route", "add", address, "via", via], check=True)
-        runner = Runner(plan, console)
-        databases = SeededDatabases(plan.database, out / "databases", plan.seed_spec, None, stack)
-        fixture = seeded_fixture(plan.seed_spec, runner.settings)
-        fixture.write(out / "fixture.json")
-        config = plan.servers[0]
-        port = free_port()
-        database_url = stack.enter_context(databases.copy("server"))
-        # The matrix's command lines listen on 127.0.0.1; here, on the address the test hosts reach.
-        argv = config.argv(plan.target(config.front_end, "implementation"), port)
-        command = ["taskset", "-c", args.server_cpus, *(part.replace("127.0.0.1", address) for part in argv)]
-        # Verified and measured in one start, so with the SQL count header on in both modes.
-        env = config.environment(database_url) | VERIFY_ENV
-        server = ServerProcess(command, env, out / "logs" / "server.log")
-        stack.callback(server.stop)
-        base_url = f"http://{address}:{port}"
-        server.wait_healthy(base_url, timeout=60)
-        with httpx.Client(base_url=base_url, timeout=30) as client:
-            refused = verify_implementation(client, fixture, database_url, runner.settings)
-        if refused:
-            raise SystemExit(f"REFUSED {config.name}: " + "; ".join(refused))
+        # The server listens on the address the test hosts reach.
+        session = stack.enter_context(Session.open(plan, console, host=address))
+        base_url = session.serve_verified(plan.servers[0]).endpoint.base_url
         user_class = USER_CLASSES[args.scenario]
         for round_ in range(args.rounds):
             for mode in ("single", "distributed"):

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import psutil
 import psycopg
-from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from core.db import DB_CONNECT_TIMEOUT_SECONDS
@@ -29,6 +28,7 @@ from loadtests.env.databases import SeededDatabases
 from loadtests.env.fixture import Fixture
 from loadtests.env.sampling import tree, wait_idle
 from loadtests.load import k6
+from loadtests.load.capacity import capacity, search, stepper
 from loadtests.load.client import Load, Outcome, Request, closed_loop, one, percentile
 from loadtests.results.bench import K6Step
 from loadtests.results.resilience import (
@@ -42,8 +42,7 @@ from loadtests.results.resilience import (
     Soak,
     Window,
 )
-from loadtests.studies import capacity as capacity_search
-from loadtests.studies.runner import Runner, Running
+from loadtests.session.session import Running, Session
 
 SHUTDOWN_CLIENTS = 16
 SHUTDOWN_WARM_SECONDS = 3.0
@@ -81,12 +80,9 @@ QUICK_SEARCH = {"step_seconds": 2.0, "start_rps": {"product_by_id": 200.0}, "gro
 class Context:
     """What every fault needs."""
 
-    runner: Runner
-    fixture: Fixture
-    console: Console
+    session: Session  # its databases are SQLite's; its `out`, the running fault's folder
     workdir: Path
     slo_p99_ms: float
-    sqlite: SeededDatabases
     postgres: SeededDatabases | None = None
     cluster: PrivateCluster | None = None
     capacity_rps: float | None = None  # given on the command line: no search
@@ -129,7 +125,7 @@ def _wait_exit(pid: int, bound: float) -> tuple[float | None, int | None]:
 def shutdown(ctx: Context, config: ServerConfig) -> Shutdown:
     """Steady keep-alive load, SIGTERM to the server's master: every request sent before the
     signal must get a complete answer."""
-    with ctx.runner.serve(config, "implementation", ctx.sqlite) as running:
+    with ctx.session.serve(config) as running:
         host, port = _address(running)
         pid = running.endpoint.pid
         processes = tree([pid])
@@ -142,7 +138,7 @@ def shutdown(ctx: Context, config: ServerConfig) -> Shutdown:
                     host,
                     port,
                     SHUTDOWN_CLIENTS,
-                    product_read(ctx.fixture.products),
+                    product_read(ctx.session.fixture.products),
                     lambda: not done.is_set(),
                 )
             )
@@ -217,14 +213,14 @@ def outage(ctx: Context, config: ServerConfig) -> Outage:
     and no partial order."""
     assert ctx.postgres is not None and ctx.cluster is not None
     cluster = ctx.cluster
-    with ctx.runner.serve(config, "implementation", ctx.postgres) as running:
+    with ctx.session.serve(config, databases=ctx.postgres) as running:
         host, port = _address(running)
         stock_before, last_order = _stock(running.database_url), _max_order(running.database_url)
         marks: dict[str, float] = {}
-        reads = product_read(ctx.fixture.products)
+        reads = product_read(ctx.session.fixture.products)
 
         def choose(rng: random.Random) -> Request:
-            return order(ctx.fixture, rng) if rng.random() < 0.3 else reads(rng)
+            return order(ctx.session.fixture, rng) if rng.random() < 0.3 else reads(rng)
 
         live = Load()
 
@@ -336,11 +332,11 @@ def pool(ctx: Context, config: ServerConfig) -> Pool:
     assert ctx.postgres is not None
     held_count = 2 * POOL_SIZE
     env = {"DB_POOL_SIZE": str(POOL_SIZE), "DB_POOL_TIMEOUT": str(POOL_TIMEOUT_SECONDS)}
-    with ctx.runner.serve(config, "implementation", ctx.postgres, env) as running:
+    with ctx.session.serve(config, env=env, databases=ctx.postgres) as running:
         host, port = _address(running)
         locked = 1
         body = json.dumps({"items": [{"product_id": locked, "quantity": 1}]}).encode()
-        auth = (("Authorization", f"Bearer {ctx.fixture.tokens[0]}"),)
+        auth = (("Authorization", f"Bearer {ctx.session.fixture.tokens[0]}"),)
         hold = Request("POST", "/v1/orders", "held order", body, auth)
         probe = Request("GET", f"/v1/products/{locked + 1}", "probe")
 
@@ -396,20 +392,20 @@ def quick_capacity(ctx: Context, running: Running, workdir: Path) -> tuple[float
     profile = CapacityProfile(
         servers=[running.config.name], scenarios=["product_by_id"], slo_p99_ms=ctx.slo_p99_ms, **QUICK_SEARCH
     )
-    script = k6.script("product_by_id", ctx.fixture, workdir / f"{running.config.name}-capacity.js")
+    script = k6.script("product_by_id", ctx.session.fixture, workdir / f"{running.config.name}-capacity.js")
     k6.run(
         running.endpoint.base_url,
         script,
         profile.start_rps["product_by_id"],
         2,
-        ctx.runner.plan.generator_cpus,
+        ctx.session.plan.generator_cpus,
     )
-    steps = capacity_search.search(
-        capacity_search.stepper(running, script, profile, ctx.runner, ctx.console),
+    steps = search(
+        stepper(running.endpoint, script, profile, ctx.session.plan.generator_cpus, ctx.session.console),
         profile.start_rps["product_by_id"],
         profile,
     )
-    found = capacity_search.capacity(steps)
+    found = capacity(steps)
     return found, f"inline search: {len(steps)} k6 steps of {profile.step_seconds:g} s, product reads"
 
 
@@ -472,21 +468,21 @@ def _k6_classified(
 def overload(ctx: Context, config: ServerConfig) -> Overload:
     """Open-loop arrivals at twice the capacity for 30 s, then half the capacity in 5 s windows
     until a window is back within the SLO."""
-    with ctx.runner.serve(config, "implementation", ctx.sqlite) as running:
-        found, source = quick_capacity(ctx, running, ctx.runner.plan.out)
+    with ctx.session.serve(config) as running:
+        found, source = quick_capacity(ctx, running, ctx.session.out)
         capacity = found or QUICK_SEARCH["start_rps"]["product_by_id"] / 2  # type: ignore[index]
         if found is None:
             source += f"; no step passed, so half the first step ({capacity:g} req/s) is used"
-        script = ctx.runner.plan.out / f"{config.name}-overload.js"
+        script = ctx.session.out / f"{config.name}-overload.js"
         script.write_text(
-            OVERLOAD_SCRIPT.replace("__PRODUCTS__", str(ctx.fixture.products)).replace(
+            OVERLOAD_SCRIPT.replace("__PRODUCTS__", str(ctx.session.fixture.products)).replace(
                 "__TIMEOUT__", str(int(REQUEST_TIMEOUT))
             )
         )
-        cpus, base = ctx.runner.plan.generator_cpus, running.endpoint.base_url
+        cpus, base = ctx.session.plan.generator_cpus, running.endpoint.base_url
         wait_idle([running.endpoint.pid])
         offered = OVERLOAD_FACTOR * capacity
-        ctx.console.print(f"  overload: {offered:.0f} req/s for {OVERLOAD_SECONDS:g} s")
+        ctx.session.console.print(f"  overload: {offered:.0f} req/s for {OVERLOAD_SECONDS:g} s")
         step, errors = _k6_classified(base, script, offered, OVERLOAD_SECONDS, cpus)
         ended = time.monotonic()
         after = RECOVERY_RATE_FACTOR * capacity
@@ -575,9 +571,9 @@ async def _trickle(host: str, port: int, until: float, opened: list[socket.socke
 def slow_clients(ctx: Context, config: ServerConfig) -> SlowClients:
     """200 connections trickling headers while normal clients run a steady paced load: do the
     normal clients still get answers, as fast as without them?"""
-    with ctx.runner.serve(config, "implementation", ctx.sqlite) as running:
+    with ctx.session.serve(config) as running:
         host, port = _address(running)
-        reads = product_read(ctx.fixture.products)
+        reads = product_read(ctx.session.fixture.products)
 
         async def steady(seconds: float) -> Load:
             until = time.monotonic() + seconds
@@ -637,20 +633,20 @@ def soak(
 ) -> Soak:
     """k6 open loop (product reads) at 70 % of capacity, or at `rate`, in slices: errors, the
     server tree's memory after each slice, and p99 of the first and the last slice."""
-    with ctx.runner.serve(config, "implementation", ctx.sqlite) as running:
+    with ctx.session.serve(config) as running:
         if rate is None:
-            found, source = quick_capacity(ctx, running, ctx.runner.plan.out)
+            found, source = quick_capacity(ctx, running, ctx.session.out)
             if found is None:
                 raise RuntimeError(f"{config.name}: no capacity found ({source}); give --rate")
             rate, source = 0.7 * found, f"70 % of {found:.0f} req/s ({source})"
             wait_idle([running.endpoint.pid])
         else:
             source = "fixed rate"
-        script = k6.script("product_by_id", ctx.fixture, ctx.runner.plan.out / f"{config.name}-soak.js")
+        script = k6.script("product_by_id", ctx.session.fixture, ctx.session.out / f"{config.name}-soak.js")
         slices = []
         for index in range(max(1, round(seconds / slice_seconds))):
             step = k6.run(
-                running.endpoint.base_url, script, rate, slice_seconds, ctx.runner.plan.generator_cpus
+                running.endpoint.base_url, script, rate, slice_seconds, ctx.session.plan.generator_cpus
             )
             rss, uss = memory(running.endpoint.pid)
             slices.append(
@@ -660,7 +656,7 @@ def soak(
                     rss_mib=round(rss, 1), uss_mib=round(uss, 1),
                 )
             )  # fmt: skip
-            ctx.console.print(
+            ctx.session.console.print(
                 f"  slice {index + 1}: {step.requests} requests, {step.failed + step.dropped} errors, "
                 f"p99 {step.p99_ms:.1f} ms, RSS {rss:.1f} MiB, USS {uss:.1f} MiB"
             )

@@ -15,7 +15,6 @@ import argparse
 import shutil
 import statistics
 import sys
-from contextlib import ExitStack
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -23,12 +22,10 @@ from rich.table import Table
 
 from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import make_plan
-from loadtests.env.databases import SeededDatabases
-from loadtests.env.fixture import seeded_fixture
 from loadtests.env.sampling import wait_idle
 from loadtests.load import wrk
+from loadtests.session.session import Refused, Session
 from loadtests.stats.analysis import ratio_ci
-from loadtests.studies.runner import Runner
 
 DEFAULT_PAIR = "flask-granian-wsgi,fastapi-granian-asgi"
 VARIANTS: dict[str, dict[str, str]] = {
@@ -75,26 +72,19 @@ def run(args: argparse.Namespace) -> int:
         out=out_folder(args),
     )
     console = Console()
-    runner = Runner(plan, console)
-    (plan.out / "logs").mkdir(parents=True, exist_ok=True)
     cells = [Cell(server=config.name, variant=variant) for config in plan.servers for variant in VARIANTS]
-    with ExitStack() as stack:
-        databases = SeededDatabases(
-            plan.database, plan.out / "databases", plan.seed_spec, plan.admin_url, stack
-        )
-        fixture = seeded_fixture(plan.seed_spec, runner.settings)
-        script = wrk.script(args.scenario, fixture, plan.out / f"{args.scenario}.lua")
+    with Session.open(plan, console) as session:
+        script = wrk.script(args.scenario, session.fixture, plan.out / f"{args.scenario}.lua")
         for config in plan.servers:
-            if refused := runner.verify(config, "implementation", databases, fixture):
-                console.print(f"[red]REFUSED {config.name}[/]: " + "; ".join(refused))
-                return 2
+            if failures := session.verify(config):
+                raise Refused(config, "implementation", failures)
         for round_ in range(args.rounds):
             for config in plan.servers:
                 variants = list(VARIANTS)
                 variants = variants[round_ % 3 :] + variants[: round_ % 3]
                 for variant in variants:
                     cell = next(c for c in cells if c.server == config.name and c.variant == variant)
-                    with runner.serve(config, "implementation", databases, env=VARIANTS[variant]) as served:
+                    with session.serve(config, env=VARIANTS[variant]) as served:
                         result = wrk.run(
                             served.endpoint.base_url,
                             script,

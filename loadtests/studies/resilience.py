@@ -12,9 +12,9 @@ Writes results/<ts>/resilience.json (or soak.json), .md and .html.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from functools import partial
 
@@ -25,13 +25,12 @@ from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import make_plan
 from loadtests.env.cluster import private_cluster, unavailable_reason
 from loadtests.env.databases import SeededDatabases
-from loadtests.env.fixture import seeded_fixture
 from loadtests.env.sampling import machine
 from loadtests.load import k6
 from loadtests.render import resilience as render
 from loadtests.results.resilience import FAULTS, FaultResult, ResilienceResults, ServerResilience
+from loadtests.session.session import Session
 from loadtests.studies import faults, report
-from loadtests.studies.runner import Runner
 
 POSTGRES_FAULTS = {"outage", "pool"}
 K6_FAULTS = {"overload", "soak"}
@@ -62,37 +61,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def open_context(
-    stack: ExitStack,
-    runner: Runner,
+    session: Session,
     faults_run: set[str],
     slo_p99_ms: float,
     capacity_rps: float | None = None,
 ) -> tuple[faults.Context, str | None]:
-    """Seeded databases (and the private cluster, if a fault needs it), closed with `stack`;
-    also why PostgreSQL faults cannot run, if they cannot."""
-    plan, console = runner.plan, runner.console
-    # The harness's own clients run on the generator CPUs, away from the servers'.
-    stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
-    os.sched_setaffinity(0, plan.generator_cpus)
-    (plan.out / "logs").mkdir(parents=True, exist_ok=True)
-    console.print(f"Seeding a SQLite database {plan.seed} …")
+    """The faults' context on `session` (and the private cluster, if a fault needs it, closed
+    with the session); also why PostgreSQL faults cannot run, if they cannot."""
     ctx = faults.Context(
-        runner=runner,
-        fixture=seeded_fixture(plan.seed_spec, runner.settings),
-        console=console,
-        workdir=plan.out,
-        slo_p99_ms=slo_p99_ms,
-        sqlite=SeededDatabases("sqlite", plan.out / "databases", plan.seed_spec, None, stack),
-        capacity_rps=capacity_rps,
+        session=session, workdir=session.out, slo_p99_ms=slo_p99_ms, capacity_rps=capacity_rps
     )
     no_postgres = None
     if POSTGRES_FAULTS & faults_run:
         no_postgres = unavailable_reason()
         if no_postgres is None:
-            console.print("Starting a private PostgreSQL cluster on 127.0.0.1 and seeding it …")
-            ctx.cluster = stack.enter_context(private_cluster(plan.out / "postgres"))
+            session.console.print("Starting a private PostgreSQL cluster on 127.0.0.1 and seeding it …")
+            ctx.cluster = session.stack.enter_context(private_cluster(session.out / "postgres"))
             ctx.postgres = SeededDatabases(
-                "postgresql", plan.out / "databases", plan.seed_spec, ctx.cluster.admin_url, stack
+                "postgresql",
+                session.out / "databases",
+                session.plan.seed_spec,
+                ctx.cluster.admin_url,
+                session.stack,
             )
     return ctx, no_postgres
 
@@ -101,10 +91,8 @@ def run_fault(
     ctx: faults.Context, config: ServerConfig, fault: str, function: Callable[..., FaultResult] | None = None
 ) -> FaultResult:
     """One fault on its own freshly started server, its logs in <out>/<fault>/logs."""
-    out = ctx.workdir / fault
-    ctx.runner = Runner(ctx.runner.plan.model_copy(update={"out": out}), ctx.console)
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-    result = (function or FAULT_FUNCTIONS[fault])(ctx, config)
+    fault_ctx = dataclasses.replace(ctx, session=ctx.session.moved_to(ctx.workdir / fault))
+    result = (function or FAULT_FUNCTIONS[fault])(fault_ctx, config)
     return result.model_copy(update={"load_average_1m": round(os.getloadavg()[0], 1)})
 
 
@@ -126,11 +114,10 @@ def run(args: argparse.Namespace) -> int:
         out=out_folder(args),
     )
     version = k6.check_binary() if K6_FAULTS & set(faults_run) else None
-    runner = Runner(plan, console)
     started_at = datetime.now(UTC)
     servers = []
-    with ExitStack() as stack:
-        ctx, no_postgres = open_context(stack, runner, set(faults_run), args.slo_p99_ms, args.capacity_rps)
+    with Session.open(plan, console) as session:
+        ctx, no_postgres = open_context(session, set(faults_run), args.slo_p99_ms, args.capacity_rps)
         for config in plan.servers:
             result = ServerResilience(server=config.name, label=config.label, front_end=config.front_end)
             for fault in faults_run:

@@ -12,36 +12,28 @@ the length the earlier ones took.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import subprocess
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Literal
 
-import httpx
-import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from core.settings import settings_from
-from devtools.servers import REPO_ROOT, ServerProcess, free_port
-from loadtests.config.matrix import SERVER_ENV, ServerConfig, Target
+from devtools.servers import REPO_ROOT
+from loadtests.config.matrix import ServerConfig, Target
 from loadtests.config.plan import RunPlan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
-from loadtests.env.databases import SeededDatabases, in_memory
-from loadtests.env.fixture import Fixture, seeded_fixture
-from loadtests.env.sampling import machine, tree
-from loadtests.gate import verify
+from loadtests.env.sampling import machine
 from loadtests.load.generator import Generator
-from loadtests.load.trial import Endpoint, run_trial
+from loadtests.load.trial import run_trial
 from loadtests.results.bench import Cell, Design, GeneratorInfo, Results, ServerRecord, Trial
+from loadtests.session.session import Key, Running, Session
 from loadtests.stats.analysis import analyse, compared, open_cells, targeted
 from loadtests.stats.intervals import FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA
 
@@ -49,24 +41,11 @@ PACKAGES = [
     "flask", "werkzeug", "gunicorn", "fastapi", "starlette", "anyio", "uvicorn", "uvicorn-worker", "uvloop",
     "httptools", "granian", "pydantic", "sqlalchemy", "psycopg", "pyjwt", "argon2-cffi", "locust",
 ]  # fmt: skip
-HEALTH_PATHS: dict[Target, str] = {"implementation": "/health", "floor": "/hello"}
 CEILING_SCENARIO = "floor_hello"
 WARM_UP: dict[Target, str] = {"implementation": "mixed", "floor": "floor_product_by_id"}
 PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 ORDER_SEED = 20261207  # the launches' random orders are the same from run to run
-Key = tuple[str, Target]  # a server process: (server name, implementation or floor)
 CellKey = tuple[str, Target, str]  # (server name, target, scenario played)
-
-
-@dataclass
-class Running:
-    config: ServerConfig
-    target: Target
-    endpoint: Endpoint
-    database_url: str
-    command: list[str]
-    startup_seconds: float
-    refused: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -89,16 +68,6 @@ class RunState:
         """How long a launch of `cells` will take: the longest start and warm-up of the servers so
         far, and each cell's trial as long as that scenario's median one."""
         return max(self.start_seconds) + sum(statistics.median(self.trial_seconds[p]) for *_, p in cells)
-
-
-def pin(pid: int, cpus: list[int]) -> None:
-    """Move every thread of a process tree to `cpus` (threads it starts later inherit them)."""
-    for process in tree([pid]):
-        try:
-            for thread in process.threads():
-                os.sched_setaffinity(thread.id, cpus)
-        except (psutil.NoSuchProcess, ProcessLookupError):
-            continue
 
 
 def package_versions() -> dict[str, str]:
@@ -127,111 +96,17 @@ def revision() -> str | None:
 
 
 class Runner:
+    """The benchmark's loop: launches, the first look, and the results; the servers come from a
+    `Session` it opens for the run."""
+
+    session: Session
+
     def __init__(self, plan: RunPlan, console: Console | None = None) -> None:
         self.plan = plan
         self.console = console or Console()
-        self.settings = settings_from(SERVER_ENV)
-
-    def targets(self) -> list[Target]:
-        floors = self.plan.profile.floor and any(s in FLOOR_SCENARIOS for s in self.plan.profile.scenarios)
-        return ["implementation", "floor"] if floors else ["implementation"]
-
-    @contextmanager
-    def serve(
-        self,
-        config: ServerConfig,
-        target: Target,
-        databases: SeededDatabases,
-        env: dict[str, str] | None = None,
-        role: str = "",
-        cpus: list[int] | None = None,
-    ) -> Iterator[Running]:
-        """`env`: settings to change for this start (the resilience faults' small pools);
-        `role`: names this start's log apart (the verification start's); `cpus`: where it runs
-        (default: the server CPUs)."""
-        label = f"{config.name}-{target}{role}".replace("-", "_")
-        with databases.copy(label) as database_url:
-            port = free_port()
-            command = config.argv(self.plan.target(config.front_end, target), port)
-            pinned = ["taskset", "-c", ",".join(map(str, cpus or self.plan.server_cpus)), *command]
-            started = time.monotonic()
-            server = ServerProcess(
-                pinned,
-                {**config.environment(database_url), **(env or {})},
-                log_path=self.plan.out / "logs" / f"{label}.log",
-            )
-            base_url = f"http://127.0.0.1:{port}"
-            try:
-                server.wait_healthy(base_url, timeout=60, path=HEALTH_PATHS[target])
-                startup = time.monotonic() - started
-                yield Running(
-                    config, target, Endpoint(base_url, server.process.pid), database_url, command, startup
-                )
-            finally:
-                server.stop()
-
-    def verify(
-        self,
-        config: ServerConfig,
-        target: Target,
-        databases: SeededDatabases,
-        fixture: Fixture,
-        cpus: list[int] | None = None,
-    ) -> list[str]:
-        """What is wrong with `config` (empty: it passes the gate), from a start of its own: on
-        its own database copy (the checks write) and with verify.VERIFY_ENV (the SQL count
-        header), which the measured starts go without."""
-        with (
-            self.serve(
-                config, target, databases, env=verify.VERIFY_ENV, role="-verify", cpus=cpus
-            ) as running,
-            httpx.Client(base_url=running.endpoint.base_url, timeout=30) as client,
-        ):
-            if target == "implementation":
-                return verify.verify_implementation(client, fixture, running.database_url, self.settings)
-            return verify.verify_floor(client, running.database_url)
-
-    def all_cpus(self) -> list[int]:
-        return sorted(set(self.plan.server_cpus) | set(self.plan.generator_cpus))
-
-    def verify_all(self, databases: SeededDatabases, fixture: Fixture) -> dict[Key, list[str]]:
-        """The gate for every server and floor of the plan, one per CPU at a time (nothing is
-        measured yet)."""
-        keys = [(config, target) for config in self.plan.servers for target in self.targets()]
-        self.console.print(f"Verifying {len(keys)} servers …")
-        with ThreadPoolExecutor(max(2, len(self.all_cpus()))) as pool:
-            found = pool.map(lambda k: self.verify(k[0], k[1], databases, fixture, self.all_cpus()), keys)
-            return {
-                (config.name, target): refused for (config, target), refused in zip(keys, found, strict=True)
-            }
-
-    def start(self, stack: ExitStack, databases: SeededDatabases, keys: list[Key]) -> dict[Key, Running]:
-        """Start these servers at once on every CPU, then pin each to the server CPUs."""
-        configs = {c.name: c for c in self.plan.servers}
-        contexts = {key: self.serve(configs[key[0]], key[1], databases, cpus=self.all_cpus()) for key in keys}
-
-        def enter(key: Key) -> Running:
-            return contexts[key].__enter__()
-
-        with ThreadPoolExecutor(len(keys)) as pool:
-            futures = {key: pool.submit(enter, key) for key in keys}
-        failed: BaseException | None = None
-        servers: dict[Key, Running] = {}
-        for key, future in futures.items():
-            if (error := future.exception()) is not None:
-                failed = error
-                continue
-            servers[key] = future.result()
-            stack.push(contexts[key].__exit__)
-        if failed:
-            raise failed
-        for running in servers.values():
-            pin(running.endpoint.pid, self.plan.server_cpus)
-        return servers
 
     def run(self) -> Results:
         plan, profile = self.plan, self.plan.profile
-        (plan.out / "logs").mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + profile.budget_seconds
         state = RunState(
             started_at=datetime.now(UTC),
@@ -239,26 +114,21 @@ class Runner:
                 processes=plan.generator_processes, users=profile.users, ceiling_rps=None
             ),
         )
-        with ExitStack() as stack:
-            # The runner's own work (sampling, bookkeeping) must not take the servers' CPUs.
-            stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
-            os.sched_setaffinity(0, plan.generator_cpus)
-            self.console.print(f"Seeding a {plan.database} database {plan.seed} …")
-            databases = SeededDatabases(
-                plan.database, in_memory(stack, plan.out / "databases"), plan.seed_spec, plan.admin_url, stack
-            )
-            fixture = seeded_fixture(plan.seed_spec, self.settings)
-            fixture_path = fixture.write(plan.out / "fixture.json")
-            state.refusals = self.verify_all(databases, fixture)
+        with Session.open(plan, self.console, memory=True) as session:
+            self.session, stack = session, session.stack
+            keys = [(config, target) for config in plan.servers for target in session.targets()]
+            state.refusals = session.verify_all(keys)
             accepted = [
-                c.name for c in plan.servers if not any(state.refusals[(c.name, t)] for t in self.targets())
+                c.name
+                for c in plan.servers
+                if not any(state.refusals[(c.name, t)] for t in session.targets())
             ]
             cells = self.cells(accepted)
             generator = stack.enter_context(
                 Generator(
                     plan.generator_cpus,
                     plan.generator_processes,
-                    fixture_path,
+                    session.fixture_path,
                     plan.out / "logs" / "locust.log",
                 )
             )
@@ -275,7 +145,7 @@ class Runner:
                         state.ended = "budget-spent"
                         break
                     progress.update(bar, total=launch + 1)
-                self.launch(launch, cells, rng, databases, generator, state, progress, bar)
+                self.launch(launch, cells, rng, generator, state, progress, bar)
                 progress.advance(bar)
                 if launch + 1 == profile.launches:  # the first look
                     first = self.results(state)
@@ -294,7 +164,7 @@ class Runner:
             (name, target, scenario if target == "implementation" else FLOOR_SCENARIOS[scenario])
             for scenario in self.plan.profile.scenarios
             for name in servers
-            for target in self.targets()
+            for target in self.session.targets()
             if target == "implementation" or scenario in FLOOR_SCENARIOS
         ]
 
@@ -303,7 +173,6 @@ class Runner:
         launch: int,
         cells: list[CellKey],
         rng: random.Random,
-        databases: SeededDatabases,
         generator: Generator,
         state: RunState,
         progress: Progress,
@@ -317,7 +186,7 @@ class Runner:
         with ExitStack() as launched:
             progress.update(bar, description=f"launch {launch + 1}: starting {len(keys)} servers")
             begun = time.monotonic()
-            servers = self.start(launched, databases, keys)
+            servers = self.session.start(launched, keys)
             for key, running in servers.items():
                 state.startups.setdefault(key, []).append(running.startup_seconds)
                 state.commands.setdefault(key, running.command)
@@ -347,7 +216,7 @@ class Runner:
         for fast, slow in compared(configs):
             if not targeted(configs[fast], configs[slow]):
                 continue
-            for target in self.targets():
+            for target in self.session.targets():
                 a, b = group_of.get((fast, target)), group_of.get((slow, target))
                 if a is not None and b is not None and a is not b:
                     a.extend(b)
@@ -444,7 +313,7 @@ class Runner:
 
     def record(self, config: ServerConfig, state: RunState) -> ServerRecord:
         """What the server was, its refusals and its median start-up time."""
-        targets = [t for t in self.targets() if (config.name, t) in state.refusals]
+        targets = [t for t in self.session.targets() if (config.name, t) in state.refusals]
         refused = [f"{t}: {failure}" for t in targets for failure in state.refusals[(config.name, t)]]
         return ServerRecord(
             config=config,

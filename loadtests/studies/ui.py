@@ -14,18 +14,14 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 from typing import Literal
 
 import httpx
 
 from devtools.servers import REPO_ROOT
 from loadtests.config.options import Shared
-from loadtests.config.scenarios import FLOOR_SCENARIOS, USER_CLASSES
+from loadtests.config.scenarios import FLOOR_SCENARIOS, LOCUSTFILE, USER_CLASSES
 from loadtests.env.fixture import Fixture
-
-# A path, not an import: importing the locustfile would load Locust (and gevent) here.
-LOCUSTFILE = Path(__file__).parents[1] / "load" / "locustfile.py"
 
 CUSTOMERS = 20
 PASSWORD = "locust-ui-password"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from loadtests.config.matrix import Matrix
+from loadtests.load.capacity import capacity, judge, search
 from loadtests.results.bench import K6Step
-from loadtests.studies.capacity import capacity, judge, search
 
 PROFILE = Matrix.load().capacity.model_copy(update={"growth": 1.5, "refinements": 2, "slo_p99_ms": 100})
 
