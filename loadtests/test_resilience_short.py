@@ -23,7 +23,8 @@ from loadtests.config.plan import make_plan
 from loadtests.env.cluster import unavailable_reason
 from loadtests.results.resilience import Outage, Pool, Shutdown
 from loadtests.session.session import Session
-from loadtests.studies import faults
+from loadtests.studies.faults.context import Context
+from loadtests.studies.faults.soak import soak
 from loadtests.studies.resilience import open_context, run_fault
 
 SMALL_SEED = SeedSpec(users=50, products=200, orders=100)
@@ -34,7 +35,7 @@ SOAK_RATE = 100.0
 
 
 @pytest.fixture(scope="module")
-def context() -> Iterator[faults.Context]:
+def context() -> Iterator[Context]:
     if (reason := unavailable_reason()) is not None:
         if os.environ.get("REQUIRE_POSTGRES") == "1":  # CI: the PostgreSQL path is never skipped
             pytest.fail(f"REQUIRE_POSTGRES=1 but no private PostgreSQL cluster can start: {reason}")
@@ -54,7 +55,7 @@ def config(name: str) -> ServerConfig:
     return Matrix.load().servers[name]
 
 
-def test_graceful_shutdown_loses_no_request_sent_before_sigterm(context: faults.Context) -> None:
+def test_graceful_shutdown_loses_no_request_sent_before_sigterm(context: Context) -> None:
     result = run_fault(context, config("fastapi-granian-asgi"), "shutdown")
     assert isinstance(result, Shutdown)
     print(f"shutdown: {result.cell}")
@@ -63,7 +64,7 @@ def test_graceful_shutdown_loses_no_request_sent_before_sigterm(context: faults.
     assert result.exit_seconds is not None
 
 
-def test_database_outage_is_503_within_the_bound_and_leaves_no_partial_order(context: faults.Context) -> None:
+def test_database_outage_is_503_within_the_bound_and_leaves_no_partial_order(context: Context) -> None:
     result = run_fault(context, config("flask-gunicorn-gthread"), "outage")
     assert isinstance(result, Outage)
     print(f"outage: {result.cell}")
@@ -75,7 +76,7 @@ def test_database_outage_is_503_within_the_bound_and_leaves_no_partial_order(con
     assert result.passed
 
 
-def test_an_exhausted_pool_answers_503_after_the_pool_timeout(context: faults.Context) -> None:
+def test_an_exhausted_pool_answers_503_after_the_pool_timeout(context: Context) -> None:
     result = run_fault(context, config("fastapi-granian-asgi"), "pool")
     assert isinstance(result, Pool)
     print(f"pool: {result.cell}")
@@ -87,8 +88,8 @@ def test_an_exhausted_pool_answers_503_after_the_pool_timeout(context: faults.Co
 
 
 @pytest.mark.parametrize("server", SOAK_PAIR)
-def test_a_short_soak_has_no_error(context: faults.Context, server: str) -> None:
-    result = faults.soak(context, config(server), SOAK_SECONDS_EACH, SOAK_SLICE_SECONDS, SOAK_RATE)
+def test_a_short_soak_has_no_error(context: Context, server: str) -> None:
+    result = soak(context, config(server), SOAK_SECONDS_EACH, SOAK_SLICE_SECONDS, SOAK_RATE)
     print(f"soak {server}: {result.cell} (memory growth reported, not asserted)")
     assert len(result.slices) == round(SOAK_SECONDS_EACH / SOAK_SLICE_SECONDS)
     assert all(s.requests > 0 for s in result.slices)

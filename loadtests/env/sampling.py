@@ -113,6 +113,7 @@ def memory_of(root_pid: int) -> list[ProcessMemory]:
                     name=" ".join(process.cmdline()[:2])[-60:] or process.name(),
                     uss_mib=round(info.uss / 2**20, 1),
                     pss_mib=round(getattr(info, "pss", info.uss) / 2**20, 1),
+                    rss_mib=round(info.rss / 2**20, 1),
                 )
             )
         except (psutil.NoSuchProcess, psutil.AccessDenied):

@@ -104,3 +104,67 @@ def run(base_url: str, script_path: Path, rate: float, seconds: float, cpus: lis
         p99_ms=duration["p(99)"],
         max_ms=duration["max"],
     )
+
+
+# Product reads whose failures k6 counts by kind (the overload fault's): timeouts, resets, 503s …
+CLASSIFIED_PRODUCT_READS = """import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+const PRODUCTS = __PRODUCTS__;
+const BASE = __ENV.BASE;
+const KINDS = ['timeout', 'reset', 'eof', 'refused', 'network', 's503', 's5xx', 's4xx'];
+const counters = Object.fromEntries(KINDS.map((kind) => [kind, new Counter(`kind_${kind}`)]));
+export const options = {
+  discardResponseBodies: true,
+  summaryTrendStats: ['p(50)', 'p(90)', 'p(99)', 'max'],
+  scenarios: {load: {executor: 'constant-arrival-rate', rate: Number(__ENV.RATE), timeUnit: '1s',
+    duration: __ENV.DURATION, preAllocatedVUs: Number(__ENV.VUS), maxVUs: Number(__ENV.MAX_VUS),
+    gracefulStop: '15s'}},
+};
+function kind(res) {
+  if (res.status === 0) {
+    const error = String(res.error || '');
+    if (error.includes('timeout')) return 'timeout';
+    if (error.includes('reset')) return 'reset';
+    if (error.includes('EOF')) return 'eof';
+    if (error.includes('refused')) return 'refused';
+    return 'network';
+  }
+  if (res.status === 503) return 's503';
+  if (res.status >= 500) return 's5xx';
+  if (res.status >= 400) return 's4xx';
+  return null;
+}
+export default function () {
+  const res = http.get(`${BASE}/v1/products/${1 + Math.floor(Math.random() * PRODUCTS)}`,
+    {timeout: '__TIMEOUT__s', tags: {name: 'product'}});
+  const found = kind(res);
+  if (found) counters[found].add(1);
+}
+"""
+ERROR_KINDS = {
+    "timeout": "timeout", "reset": "reset", "eof": "EOF", "refused": "refused", "network": "other network",
+    "s503": "503", "s5xx": "other 5xx", "s4xx": "4xx",
+}  # fmt: skip
+
+
+def classified_script(fixture: Fixture, path: Path, timeout_seconds: float) -> Path:
+    """CLASSIFIED_PRODUCT_READS for `fixture`, each request given up after `timeout_seconds`."""
+    text = CLASSIFIED_PRODUCT_READS.replace("__PRODUCTS__", str(fixture.products))
+    path.write_text(text.replace("__TIMEOUT__", str(int(timeout_seconds))))
+    return path
+
+
+def run_classified(
+    base_url: str, script: Path, rate: float, seconds: float, cpus: list[int]
+) -> tuple[K6Step, dict[str, int]]:
+    """`run` of a `classified_script`: the step, and its errors by kind."""
+    step = run(base_url, script, rate, seconds, cpus)
+    metrics = json.loads(script.with_suffix(f".{round(rate)}.json").read_text())["metrics"]
+    errors = {
+        label: int(metrics[f"kind_{name}"]["count"])
+        for name, label in ERROR_KINDS.items()
+        if f"kind_{name}" in metrics
+    }
+    if step.dropped:
+        errors["dropped (no free k6 user)"] = step.dropped
+    return step, {label: n for label, n in errors.items() if n}

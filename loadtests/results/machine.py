@@ -10,6 +10,9 @@ class ProcessMemory(BaseModel):
     name: str
     uss_mib: float
     pss_mib: float
+    # Resident set: summed over forked workers it counts shared pages once per worker (the soak
+    # watches its growth); 0 in files written before it was recorded.
+    rss_mib: float = 0.0
 
 
 class CpuTopology(BaseModel):

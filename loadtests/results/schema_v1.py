@@ -63,7 +63,6 @@ def convert(raw: dict[str, Any]) -> Results:
         window_seconds=old_profile["trial_seconds"],
         trials=old_profile["trials"],
     )
-    machine = raw["machine"]
     servers = {
         name: ServerRecord(
             config=(config := server_config(name, old, known)),
@@ -82,19 +81,7 @@ def convert(raw: dict[str, Any]) -> Results:
         profile=profile,
         database=raw["database"],
         seed=raw["seed"],
-        machine=Machine(
-            cpu_model=machine["cpu_model"],
-            logical_cpus=machine["logical_cpus"],
-            memory_gib=machine["memory_gib"],
-            python=machine["python"],
-            platform=machine["platform"],
-            topology=CpuTopology(
-                server_cpus=machine["server_cpus"],
-                generator_cpus=machine["generator_cpus"],
-                shared_cores=[],
-                overlapping=sorted(set(machine["server_cpus"]) & set(machine["generator_cpus"])),
-            ),
-        ),
+        machine=old_machine(raw["machine"]),
         packages=raw["packages"],
         generator=GeneratorInfo(
             processes=raw["locust_workers"], users=old_profile["users"], ceiling_rps=None
@@ -110,4 +97,21 @@ def convert(raw: dict[str, Any]) -> Results:
             )
             for cell in raw["cells"]
         ],
+    )
+
+
+def old_machine(machine: dict[str, Any]) -> Machine:
+    """Schema 1 kept the CPU lists on the machine and knew nothing of hyperthread siblings."""
+    return Machine(
+        cpu_model=machine["cpu_model"],
+        logical_cpus=machine["logical_cpus"],
+        memory_gib=machine["memory_gib"],
+        python=machine["python"],
+        platform=machine["platform"],
+        topology=CpuTopology(
+            server_cpus=machine["server_cpus"],
+            generator_cpus=machine["generator_cpus"],
+            shared_cores=[],
+            overlapping=sorted(set(machine["server_cpus"]) & set(machine["generator_cpus"])),
+        ),
     )

@@ -6,7 +6,7 @@ seeded database): graceful shutdown under keep-alive load (SIGTERM), a database 
 PostgreSQL cluster stopped and started), pool exhaustion (a tiny pool, its connections held),
 overload (k6 at twice the capacity, then the time to recover), slow clients (200 connections
 trickling headers). `--soak`: k6 at 70 % of capacity for 10 minutes, memory and p99 drift.
-Writes results/<ts>/resilience.json (or soak.json), .md and .html.
+Writes results/resilience-<UTC time>/resilience.json (or soak.json), .md and .html.
 """
 
 from __future__ import annotations
@@ -30,16 +30,23 @@ from loadtests.load import k6
 from loadtests.render import resilience as render
 from loadtests.results.resilience import FAULTS, FaultResult, ResilienceResults, ServerResilience
 from loadtests.session.session import Session
-from loadtests.studies import faults, report
+from loadtests.studies import report
+from loadtests.studies.faults.context import Context
+from loadtests.studies.faults.outage import outage
+from loadtests.studies.faults.overload import overload
+from loadtests.studies.faults.pool import pool
+from loadtests.studies.faults.shutdown import shutdown
+from loadtests.studies.faults.slow_clients import slow_clients
+from loadtests.studies.faults.soak import soak
 
 POSTGRES_FAULTS = {"outage", "pool"}
 K6_FAULTS = {"overload", "soak"}
-FAULT_FUNCTIONS: dict[str, Callable[[faults.Context, ServerConfig], FaultResult]] = {
-    "shutdown": faults.shutdown,
-    "outage": faults.outage,
-    "pool": faults.pool,
-    "overload": faults.overload,
-    "slow_clients": faults.slow_clients,
+FAULT_FUNCTIONS: dict[str, Callable[[Context, ServerConfig], FaultResult]] = {
+    "shutdown": shutdown,
+    "outage": outage,
+    "pool": pool,
+    "overload": overload,
+    "slow_clients": slow_clients,
 }
 
 
@@ -65,12 +72,10 @@ def open_context(
     faults_run: set[str],
     slo_p99_ms: float,
     capacity_rps: float | None = None,
-) -> tuple[faults.Context, str | None]:
+) -> tuple[Context, str | None]:
     """The faults' context on `session` (and the private cluster, if a fault needs it, closed
     with the session); also why PostgreSQL faults cannot run, if they cannot."""
-    ctx = faults.Context(
-        session=session, workdir=session.out, slo_p99_ms=slo_p99_ms, capacity_rps=capacity_rps
-    )
+    ctx = Context(session=session, workdir=session.out, slo_p99_ms=slo_p99_ms, capacity_rps=capacity_rps)
     no_postgres = None
     if POSTGRES_FAULTS & faults_run:
         no_postgres = unavailable_reason()
@@ -88,7 +93,7 @@ def open_context(
 
 
 def run_fault(
-    ctx: faults.Context, config: ServerConfig, fault: str, function: Callable[..., FaultResult] | None = None
+    ctx: Context, config: ServerConfig, fault: str, function: Callable[..., FaultResult] | None = None
 ) -> FaultResult:
     """One fault on its own freshly started server, its logs in <out>/<fault>/logs."""
     fault_ctx = dataclasses.replace(ctx, session=ctx.session.moved_to(ctx.workdir / fault))
@@ -103,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     if unknown := [f for f in chosen if f not in FAULTS]:
         raise SystemExit(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
     faults_run = ["soak"] if args.soak else chosen
-    soak = partial(faults.soak, seconds=args.soak_seconds, slice_seconds=args.slice_seconds, rate=args.rate)
+    soak_run = partial(soak, seconds=args.soak_seconds, slice_seconds=args.slice_seconds, rate=args.rate)
     plan = make_plan(
         args.profile,
         matrix,
@@ -126,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
                     result.errors[fault] = no_postgres
                     continue
                 try:
-                    outcome = run_fault(ctx, config, fault, soak if fault == "soak" else None)
+                    outcome = run_fault(ctx, config, fault, soak_run if fault == "soak" else None)
                 except Exception as error:  # one fault's failure to run must not hide the others
                     result.errors[fault] = f"{type(error).__name__}: {error}"
                     console.print(f"[red]could not run[/]: {result.errors[fault]}")
