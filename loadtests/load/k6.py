@@ -17,26 +17,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from loadtests.config.scenarios import SCENARIOS
 from loadtests.env.fixture import Fixture
 from loadtests.results.bench import K6Step
 
 EXPECTED_VERSION = "k6 v1.1.0"
 EXPECTED_COMMIT = "0e3fb953"  # the v1.1.0 tag's commit in grafana/k6
 
-SCRIPTS = {
-    "product_by_id": """export default function () {
-  http.get(`${BASE}/v1/products/${1 + Math.floor(Math.random() * PRODUCTS)}`, {tags: {name: 'product'}});
-}""",
-    "create_order": """export default function () {
-  const items = [{product_id: 1 + Math.floor(Math.random() * PRODUCTS), quantity: 1}];
-  const token = TOKENS[Math.floor(Math.random() * TOKENS.length)];
-  http.post(`${BASE}/v1/orders`, JSON.stringify({items: items}), {
-    headers: {'Content-Type': 'application/json', Authorization: `Bearer ${token}`},
-    tags: {name: 'order'},
-  });
-}""",
-}
-SCENARIOS = tuple(SCRIPTS)
+SCRIPTS = {name: scenario.k6 for name, scenario in SCENARIOS.items() if scenario.k6}
 
 
 def binary() -> str:

@@ -15,26 +15,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from loadtests.config.scenarios import SCENARIOS
 from loadtests.env.fixture import Fixture
 
-SCRIPTS = {
-    "health": 'request = function() return wrk.format("GET", "/health") end',
-    "floor_hello": 'request = function() return wrk.format("GET", "/hello") end',
-    "product_by_id": """request = function()
-  return wrk.format("GET", "/v1/products/" .. math.random(1, PRODUCTS))
-end""",
-    "floor_product_by_id": """request = function()
-  return wrk.format("GET", "/products/" .. math.random(1, PRODUCTS))
-end""",
-    "me": """request = function()
-  local headers = {Authorization = "Bearer " .. TOKENS[math.random(#TOKENS)]}
-  return wrk.format("GET", "/v1/users/me", headers)
-end""",
-    "login": """request = function()
-  local body = '{"email": "' .. EMAILS[math.random(#EMAILS)] .. '", "password": "' .. PASSWORD .. '"}'
-  return wrk.format("POST", "/v1/auth/token", {["Content-Type"] = "application/json"}, body)
-end""",
-}
+SCRIPTS = {name: scenario.wrk for name, scenario in SCENARIOS.items() if scenario.wrk}
 
 
 class WrkRun(BaseModel):

@@ -27,7 +27,7 @@ SHARED: tuple[Shared, ...] = ("cpus", "out", "database")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--servers", help="comma-separated servers (default: the capacity profile's)")
-    parser.add_argument("--scenarios", help=f"comma-separated, of {', '.join(k6.SCENARIOS)}")
+    parser.add_argument("--scenarios", help=f"comma-separated, of {', '.join(k6.SCRIPTS)}")
     parser.add_argument("--slo-p99-ms", type=float, help="the latency objective (default 100)")
     parser.add_argument("--step-seconds", type=float, help="seconds of each step")
 
@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
             if value is not None
         }
     )
-    unknown = [s for s in profile.scenarios if s not in k6.SCENARIOS]
+    unknown = [s for s in profile.scenarios if s not in k6.SCRIPTS]
     if unknown:
-        raise SystemExit(f"k6 has no script for {', '.join(unknown)}; it has {', '.join(k6.SCENARIOS)}")
+        raise SystemExit(f"k6 has no script for {', '.join(unknown)}; it has {', '.join(k6.SCRIPTS)}")
     console = Console()
     version = k6.check_binary()
     plan = make_plan(
