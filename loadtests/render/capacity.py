@@ -8,9 +8,10 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 from rich.console import Console
-from rich.table import Table
 
 from loadtests.render.charts import png
+from loadtests.render.page import page
+from loadtests.render.table import html_table, markdown_table, terminal_table
 from loadtests.results.bench import CapacityCell, CapacityResults
 
 PERCENTILES = (("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("max_ms", "max"))
@@ -28,35 +29,50 @@ def failure_text(cell: CapacityCell) -> str:
     return min(above, key=lambda s: s.offered_rps).reason if above else "never failed"
 
 
-def summary(results: CapacityResults) -> str:
+CAPACITY_HEADERS = ["server", "scenario", "capacity (req/s)", "first failure above it"]
+STEP_HEADERS = ["server", "scenario", "offered", "achieved", "p50", "p90", "p99", "max", "verdict"]
+
+
+def capacity_rows(results: CapacityResults) -> list[list[str]]:
+    return [[c.server, c.scenario, capacity_text(c), failure_text(c)] for c in results.cells]
+
+
+def step_rows(results: CapacityResults) -> list[list[str]]:
+    return [
+        [c.server, c.scenario, f"{s.offered_rps:.0f}", f"{s.achieved_rps:.0f}"]
+        + [f"{value:.1f}" for value in (s.p50_ms, s.p90_ms, s.p99_ms, s.max_ms)]
+        + ["pass" if s.passed else s.reason]
+        for c in results.cells
+        for s in sorted(c.steps, key=lambda s: s.offered_rps)
+    ]
+
+
+def method(results: CapacityResults) -> str:
     p, m = results.profile, results.machine
-    lines = [
-        f"# Capacity at p99 ≤ {p.slo_p99_ms:g} ms ({results.started_at:%Y-%m-%d %H:%M}Z)",
-        "",
+    return (
         f"{m.cpu_model}, {m.logical_cpus} CPUs; servers on CPUs {m.topology.server_cpus}, k6 on "
         f"{m.topology.generator_cpus}; {results.database}; {results.k6}. Open loop (constant-arrival-rate), "
         f"steps of {p.step_seconds:g} s growing ×{p.growth:g}, then {p.refinements} refinements. A step "
-        "passes with p99 within the objective, no failed request and no dropped arrival.",
+        "passes with p99 within the objective, no failed request and no dropped arrival."
+    )
+
+
+def title(results: CapacityResults) -> str:
+    return f"Capacity at p99 ≤ {results.profile.slo_p99_ms:g} ms"
+
+
+def summary(results: CapacityResults) -> str:
+    lines = [
+        f"# {title(results)} ({results.started_at:%Y-%m-%d %H:%M}Z)",
         "",
-        "| server | scenario | capacity (req/s) | first failure above it |",
-        "|---|---|---:|---|",
-    ]
-    lines += [
-        f"| {c.server} | {c.scenario} | {capacity_text(c)} | {failure_text(c)} |" for c in results.cells
-    ]
-    lines += [
+        method(results),
+        "",
+        markdown_table(CAPACITY_HEADERS, capacity_rows(results), "llr"),
         "",
         "## Every step (latency in ms)",
         "",
-        "| server | scenario | offered | achieved | p50 | p90 | p99 | max | verdict |",
+        markdown_table(STEP_HEADERS, step_rows(results), "llrrrrrr"),
     ]
-    lines += ["|---|---|---:|---:|---:|---:|---:|---:|---|"]
-    for c in results.cells:
-        for s in sorted(c.steps, key=lambda s: s.offered_rps):
-            rates = f"{s.offered_rps:.0f} | {s.achieved_rps:.0f}"
-            latencies = f"{s.p50_ms:.1f} | {s.p90_ms:.1f} | {s.p99_ms:.1f} | {s.max_ms:.1f}"
-            verdict = "pass" if s.passed else s.reason
-            lines.append(f"| {c.server} | {c.scenario} | {rates} | {latencies} | {verdict} |")
     return "\n".join(lines) + "\n"
 
 
@@ -85,31 +101,20 @@ def chart(results: CapacityResults, scenario: str) -> str:
 
 
 def report(results: CapacityResults) -> str:
-    table = "".join(
-        f"<tr><td>{html.escape(c.server)}</td><td>{c.scenario}</td><td>{capacity_text(c)}</td>"
-        f"<td>{html.escape(failure_text(c))}</td></tr>"
-        for c in results.cells
-    )
     charts = "".join(chart(results, s) for s in results.profile.scenarios)
-    text = html.escape(summary(results).split("\n\n")[1])
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Capacity</title></head>'
-        "<body style='font-family: sans-serif; max-width: 1100px; margin: auto'>"
-        f"<h1>Capacity at p99 ≤ {results.profile.slo_p99_ms:g} ms</h1><p>{text}</p>"
-        "<table border='1' cellpadding='4' style='border-collapse: collapse'><tr><th>server</th>"
-        f"<th>scenario</th><th>capacity (req/s)</th><th>first failure above it</th></tr>{table}</table>"
-        f"{charts}</body></html>"
-    )
+    body = [
+        f"<h1>{html.escape(title(results))}</h1>",
+        f'<p class="note">{html.escape(method(results))}</p>',
+        html_table(CAPACITY_HEADERS, capacity_rows(results)),
+        charts,
+    ]
+    return page("Capacity", body)
 
 
 def write(results: CapacityResults, out: Path, console: Console) -> None:
     (out / "capacity.json").write_text(results.model_dump_json(indent=1))
     (out / "capacity.md").write_text(summary(results))
     (out / "report.html").write_text(report(results))
-    table = Table(title=f"Capacity at p99 ≤ {results.profile.slo_p99_ms:g} ms (open loop, k6)")
-    for column in ("server", "scenario", "capacity (req/s)", "first failure above it"):
-        table.add_column(column)
-    for c in results.cells:
-        table.add_row(c.server, c.scenario, capacity_text(c), failure_text(c))
-    console.print(table)
+    table_title = f"{title(results)} (open loop, k6)"
+    console.print(terminal_table(table_title, CAPACITY_HEADERS, capacity_rows(results), "llr"))
     console.print(f"Wrote [bold]{out}[/]: capacity.json, capacity.md, report.html")

@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend must be chosen before pyplot is imported
 
-from loadtests.render.markdown import cell_rows, row_label
+from loadtests.render.bench_tables import cell_rows, row_label
 from loadtests.results.bench import Results
 
 VERDICT_COLORS = {

@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from loadtests.render.charts import png
-from loadtests.render.html import STYLE, table
+from loadtests.render.page import items, page
+from loadtests.render.table import Html, html_table, markdown_table
 from loadtests.render.text import FLAG_LETTERS
 from loadtests.stats.changes import Row, RunChanges
 
@@ -135,8 +136,7 @@ def show(changes: RunChanges, console: Console) -> None:
 def markdown(changes: RunChanges) -> str:
     lines = [f"# Run B against run A ({changes.profile_name})", ""]
     lines += [f"- {line}" for line in header(changes)]
-    lines += ["", "| " + " | ".join(COLUMNS) + " |", "|---|---|---|---:|---:|---|---:|---|---|---|"]
-    lines += ["| " + " | ".join(cells(row)) + " |" for row in changes.rows]
+    lines += ["", markdown_table(COLUMNS, [cells(row) for row in changes.rows], "lllrrlr")]
     return "\n".join(lines) + "\n"
 
 
@@ -185,21 +185,17 @@ td:nth-child(2), td:nth-child(3), td:nth-child(9), th:nth-child(-n+3), th:nth-ch
 
 
 def report(changes: RunChanges) -> str:
-    esc = html.escape
-    items = "".join(f"<li>{esc(line)}</li>" for line in header(changes))
     rows = []
     for row in changes.rows:
-        texts = [esc(text) for text in cells(row)]
+        texts: list[str] = cells(row)
         color = VERDICT_COLORS.get(row.verdict, "#222")
-        texts[8] = f'<b style="color: {color}">{texts[8]}</b>'
+        texts[8] = Html(f'<b style="color: {color}">{html.escape(texts[8])}</b>')
         rows.append(texts)
     plotted = any(r.ci95 is not None for r in changes.rows)
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Run B against run A</title>'
-        f"<style>{STYLE}{EXTRA_STYLE}</style></head><body>"
-        f"<h1>Run B against run A ({esc(changes.profile_name)})</h1>"
-        f'<ul class="note">{items}</ul>'
-        + (forest(changes) if plotted else "<p>No cell or comparison is in both runs.</p>")
-        + table(list(COLUMNS), rows)
-        + "</body></html>"
-    )
+    body = [
+        f"<h1>Run B against run A ({html.escape(changes.profile_name)})</h1>",
+        f'<ul class="note">{items(header(changes))}</ul>',
+        forest(changes) if plotted else "<p>No cell or comparison is in both runs.</p>",
+        html_table(COLUMNS, rows),
+    ]
+    return page("Run B against run A", body, EXTRA_STYLE)

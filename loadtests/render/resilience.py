@@ -7,9 +7,10 @@ import html
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from loadtests.render.html import STYLE, table
+from loadtests.render.page import items
+from loadtests.render.page import page as html_page
+from loadtests.render.table import html_table, markdown_table, terminal_table
 from loadtests.results.resilience import FAULT_TITLES, FaultResult, ResilienceResults, ServerResilience
 
 MARKS = {True: "pass", False: "FAIL", None: "n/a"}
@@ -66,27 +67,43 @@ def heading(results: ResilienceResults) -> str:
     )
 
 
-def summary(results: ResilienceResults) -> str:
-    title = "Soak" if results.kind == "soak" else "Resilience"
-    lines = [f"# {title} ({results.started_at:%Y-%m-%d %H:%M}Z)", "", heading(results), ""]
-    lines += ["| server | " + " | ".join(FAULT_TITLES[f] for f in results.faults) + " |"]
-    lines += ["|---" * (len(results.faults) + 1) + "|"]
-    for server in results.servers:
-        lines.append(f"| {server.server} | " + " | ".join(cell(server, f) for f in results.faults) + " |")
-    lines += ["", "## Criteria", ""]
-    lines += [f"- **{FAULT_TITLES[fault]}**: {bound}" for fault, bound in bounds(results).items()]
-    if found := notes(results):
-        lines += ["", "## Notes", ""] + [f"- {note}" for note in found]
+SLICE_HEADERS = ["slice", "requests", "failed", "dropped", "p50 ms", "p99 ms", "RSS MiB", "USS MiB"]
+
+
+def title(results: ResilienceResults) -> str:
+    return "Soak" if results.kind == "soak" else "Resilience"
+
+
+def matrix(results: ResilienceResults) -> tuple[list[str], list[list[str]]]:
+    """A row per server, a column per fault."""
+    headers = ["server", *(FAULT_TITLES[f] for f in results.faults)]
+    return headers, [[s.server, *(cell(s, f) for f in results.faults)] for s in results.servers]
+
+
+def slice_rows(server: ServerResilience) -> list[list[str]]:
+    rows = []
+    for s in server.soak.slices if server.soak else []:
+        figures = (s.index + 1, s.requests, s.failed, s.dropped, s.p50_ms, s.p99_ms, s.rss_mib, s.uss_mib)
+        rows.append([str(figure) for figure in figures])
+    return rows
+
+
+def soak_slices(results: ResilienceResults) -> list[str]:
+    lines = []
     for server in results.servers:
         if server.soak:
             lines += ["", f"## {server.server}: soak slices ({server.soak.rate_source})", ""]
-            lines += ["| slice | requests | failed | dropped | p50 ms | p99 ms | RSS MiB | USS MiB |"]
-            lines += ["|---:|---:|---:|---:|---:|---:|---:|---:|"]
-            lines += [
-                f"| {s.index + 1} | {s.requests} | {s.failed} | {s.dropped} | {s.p50_ms} | {s.p99_ms} "
-                f"| {s.rss_mib} | {s.uss_mib} |"
-                for s in server.soak.slices
-            ]
+            lines.append(markdown_table(SLICE_HEADERS, slice_rows(server), "r" * len(SLICE_HEADERS)))
+    return lines
+
+
+def summary(results: ResilienceResults) -> str:
+    lines = [f"# {title(results)} ({results.started_at:%Y-%m-%d %H:%M}Z)", "", heading(results), ""]
+    lines += [markdown_table(*matrix(results)), "", "## Criteria", ""]
+    lines += [f"- **{FAULT_TITLES[fault]}**: {bound}" for fault, bound in bounds(results).items()]
+    if found := notes(results):
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in found]
+    lines += soak_slices(results)
     lines += ["", "Every figure of every fault is in the .json file next to this one."]
     return "\n".join(lines) + "\n"
 
@@ -94,53 +111,36 @@ def summary(results: ResilienceResults) -> str:
 def section(results: ResilienceResults) -> str:
     """The matrix as an HTML section (for resilience.html, or a report that includes it)."""
     esc = html.escape
-    rows = [[esc(s.server), *(esc(cell(s, f)) for f in results.faults)] for s in results.servers]
     criteria = "".join(
         f"<li><b>{esc(FAULT_TITLES[f])}</b>: {esc(b)}</li>" for f, b in bounds(results).items()
     )
-    found = "".join(f"<li>{esc(note)}</li>" for note in notes(results))
+    found = notes(results)
     slices = "".join(
         f"<h3>{esc(s.server)}: soak slices</h3><p>{esc(s.soak.rate_source)}</p>"
-        + table(
-            ["slice", "requests", "failed", "dropped", "p50 ms", "p99 ms", "RSS MiB", "USS MiB"],
-            [
-                [str(v) for v in (x.index + 1, x.requests, x.failed, x.dropped)]
-                + [str(v) for v in (x.p50_ms, x.p99_ms, x.rss_mib, x.uss_mib)]
-                for x in s.soak.slices
-            ],
-        )
+        + html_table(SLICE_HEADERS, slice_rows(s))
         for s in results.servers
         if s.soak
     )
-    title = "Soak" if results.kind == "soak" else "Resilience"
+    name = title(results)
     return (
-        f'<section id="{title.lower()}"><h2>{title}</h2><p class="note">{esc(heading(results))}</p>'
-        + table(["server", *(FAULT_TITLES[f] for f in results.faults)], rows)
+        f'<section id="{name.lower()}"><h2>{name}</h2><p class="note">{esc(heading(results))}</p>'
+        + html_table(*matrix(results))
         + f"<h3>Criteria</h3><ul>{criteria}</ul>"
-        + (f"<h3>Notes</h3><ul>{found}</ul>" if found else "")
+        + (f"<h3>Notes</h3><ul>{items(found)}</ul>" if found else "")
         + slices
         + "</section>"
     )
 
 
 def page(results: ResilienceResults) -> str:
-    title = "Soak" if results.kind == "soak" else "Resilience"
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{STYLE} td {{ text-align: left; }}</style></head><body>"
-        f"<h1>{title} ({results.started_at:%Y-%m-%d %H:%M}Z)</h1>{section(results)}</body></html>"
-    )
+    name = title(results)
+    body = f"<h1>{name} ({results.started_at:%Y-%m-%d %H:%M}Z)</h1>{section(results)}"
+    return html_page(name, body, " td { text-align: left; }")
 
 
 def show(results: ResilienceResults, console: Console) -> None:
-    title = "Soak" if results.kind == "soak" else "Resilience"
-    grid = Table(title=f"{title}: a row per server, a column per fault", show_lines=True)
-    grid.add_column("server")
-    for fault in results.faults:
-        grid.add_column(FAULT_TITLES[fault])
-    for server in results.servers:
-        grid.add_row(server.server, *(cell(server, f) for f in results.faults))
-    console.print(grid)
+    grid_title = f"{title(results)}: a row per server, a column per fault"
+    console.print(terminal_table(grid_title, *matrix(results), show_lines=True))
 
 
 def write(results: ResilienceResults, out: Path, console: Console) -> None:

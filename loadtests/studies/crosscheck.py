@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 
-from pydantic import BaseModel
 from rich.console import Console
-from rich.table import Table
 
-from loadtests.config.matrix import Target
 from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import RunPlan, make_plan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
@@ -29,35 +25,11 @@ from loadtests.env.sampling import wait_idle
 from loadtests.load import wrk
 from loadtests.load.generator import Generator
 from loadtests.load.trial import run_trial
+from loadtests.render import crosscheck as view
+from loadtests.results.crosscheck import Measured
 from loadtests.session.session import Running, Session
-from loadtests.stats.analysis import ratio_ci
 
-AGREEMENT = 0.10
 DEFAULT_PAIR = "fastapi-granian-asgi,flask-granian-wsgi"
-
-
-class Measured(BaseModel):
-    server: str
-    target: Target
-    scenario: str
-    wrk_rps: list[float] = []
-    wrk_non_2xx: int = 0
-    wrk_socket_errors: int = 0
-    locust_rps: list[float] = []
-    locust_failures: int = 0
-
-
-def interval(numerator: list[float], denominator: list[float]) -> str:
-    if not numerator or not denominator:
-        return "–"
-    ratio, low, high = ratio_ci(numerator, denominator)
-    return f"{ratio:.2f} ({low:.2f}–{high:.2f})"
-
-
-def median(values: list[float]) -> str:
-    return f"{statistics.median(values):.0f}" if values else "–"
-
-
 SHARED: tuple[Shared, ...] = ("cpus", "out", "database")
 
 
@@ -110,8 +82,7 @@ def run(args: argparse.Namespace) -> int:
             Generator(plan.generator_cpus, 1, session.fixture_path, plan.out / "logs" / "locust.log")
         )
         measured = measure(running, generator, session.fixture, args, plan, console)
-    (plan.out / "crosscheck.json").write_text("[" + ",".join(m.model_dump_json() for m in measured) + "]")
-    show(measured, args, console)
+    view.write(measured, args, plan.out, console)
     return 0
 
 
@@ -157,54 +128,3 @@ def measure(
             row.locust_rps.append(trial.rps)
             row.locust_failures += trial.failures
     return rows
-
-
-def show(rows: list[Measured], args: argparse.Namespace, console: Console) -> None:
-    table = Table(
-        title=f"{args.scenario}: {args.trials} rounds × {args.seconds:g} s, "
-        f"{args.connections} connections (wrk) = users (Locust); req/s are medians"
-    )
-    for column in (
-        "server",
-        "target",
-        "wrk req/s",
-        "wrk non-2xx / socket errors",
-        "Locust req/s",
-        "Locust failures",
-    ):
-        table.add_column(column)
-    for row in rows:
-        errors = f"{row.wrk_non_2xx} / {row.wrk_socket_errors}"
-        table.add_row(
-            row.server,
-            row.target,
-            median(row.wrk_rps),
-            errors,
-            median(row.locust_rps),
-            str(row.locust_failures),
-        )
-    console.print(table)
-    implementation = [r for r in rows if r.target == "implementation"]
-    if len(implementation) == 2:
-        fastapi, flask = sorted(implementation, key=lambda r: r.server != args.servers.split(",")[0])
-        line = (
-            f"{fastapi.server} ÷ {flask.server}, ratio of means (95 % CI): "
-            f"wrk {interval(fastapi.wrk_rps, flask.wrk_rps)}, "
-            f"Locust {interval(fastapi.locust_rps, flask.locust_rps)}"
-        )
-        if fastapi.locust_rps and flask.locust_rps:
-            by_locust = ratio_ci(fastapi.locust_rps, flask.locust_rps)[0]
-            by_wrk = ratio_ci(fastapi.wrk_rps, flask.wrk_rps)[0]
-            agree = abs(by_locust / by_wrk - 1) <= AGREEMENT
-            verdict = "[green]agree within ±10 %[/]" if agree else "[red]DISAGREE by more than 10 %[/]"
-            line += f"; Locust ÷ wrk = {by_locust / by_wrk:.2f}: {verdict}"
-        console.print(line, highlight=False)
-    for row in implementation:
-        floor = next((r for r in rows if r.server == row.server and r.target == "floor"), None)
-        if floor:
-            console.print(
-                f"{row.server}: {row.scenario} ÷ floor {floor.scenario}, share (95 % CI): "
-                f"wrk {interval(row.wrk_rps, floor.wrk_rps)}, "
-                f"Locust {interval(row.locust_rps, floor.locust_rps)}",
-                highlight=False,
-            )

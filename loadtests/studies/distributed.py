@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import statistics
 import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from pydantic import BaseModel
 from rich.console import Console
 
 from devtools.servers import REPO_ROOT, ServerProcess, free_port
@@ -32,19 +30,9 @@ from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import make_plan
 from loadtests.config.scenarios import LOCUSTFILE, USER_CLASSES
 from loadtests.env.dbnet import NetworkUnavailable, test_host
+from loadtests.render import distributed as view
+from loadtests.results.distributed import WORKERS, DistributedRuns, LocustRun
 from loadtests.session.session import Session
-
-WORKERS = 2
-AGREEMENT = 0.10
-
-
-class LocustRun(BaseModel):
-    mode: str  # "single" or "distributed"
-    requests: int
-    failures: int
-    rps: float
-    p50_ms: float
-    p99_ms: float
 
 
 def locust(*args: str) -> list[str]:
@@ -137,30 +125,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report(runs: list[LocustRun], args: argparse.Namespace, out: Path, console: Console) -> int:
-    single = [r.rps for r in runs if r.mode == "single"]
-    distributed = [r.rps for r in runs if r.mode == "distributed"]
-    ratio = statistics.mean(distributed) / statistics.mean(single)
-    clean = all(r.failures == 0 and r.requests for r in runs)
-    agrees = abs(ratio - 1) <= AGREEMENT and clean
-    lines = [
-        f"# Distributed Locust ({WORKERS} workers on test hosts) vs one process: "
-        f"{args.server}, {args.scenario}",
-        "",
-        f"{args.users} users, {args.seconds} s per run, {args.rounds} rounds alternating.",
-        "",
-        "| run | mode | requests | failures | req/s | p50 ms | p99 ms |",
-        "|---:|---|---:|---:|---:|---:|---:|",
-        *(
-            f"| {i} | {r.mode} | {r.requests} | {r.failures} | {r.rps:.0f} | {r.p50_ms:g} | {r.p99_ms:g} |"
-            for i, r in enumerate(runs, start=1)
-        ),
-        "",
-        f"Distributed ÷ single (mean req/s): {ratio:.2f} — "
-        + ("agree within ±10 %" if agrees else "DISAGREE"),
-    ]
-    text = "\n".join(lines) + "\n"
-    (out / "distributed.md").write_text(text)
-    (out / "distributed.json").write_text("[" + ",".join(r.model_dump_json() for r in runs) + "]")
-    console.print(text)
-    console.print(f"Wrote [bold]{out}[/]: distributed.md, distributed.json, logs/")
-    return 0 if agrees else 1
+    """Write the runs' files; 0 when distributed and single agree."""
+    found = DistributedRuns(runs)
+    view.write(found, args, out, console)
+    return 0 if found.agree() else 1

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 
-from pydantic import BaseModel
 from rich.console import Console
-from rich.table import Table
 
 from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import make_plan
 from loadtests.env.sampling import wait_idle
 from loadtests.load import wrk
+from loadtests.render import instrumentation as view
+from loadtests.results.instrumentation import VariantRuns
 from loadtests.session.session import Refused, Session
-from loadtests.stats.analysis import ratio_ci
 
 DEFAULT_PAIR = "flask-granian-wsgi,fastapi-granian-asgi"
 VARIANTS: dict[str, dict[str, str]] = {
@@ -33,19 +31,6 @@ VARIANTS: dict[str, dict[str, str]] = {
     "metrics": {"METRICS_ENABLED": "true"},
     "metrics+tracing": {"METRICS_ENABLED": "true", "OTEL_TRACES_EXPORTER": "discard"},
 }
-
-
-class Cell(BaseModel):
-    server: str
-    variant: str
-    rps: list[float] = []
-    failed: int = 0  # non-2xx answers and socket errors: a run with any is not a measurement
-
-
-def share(cells: list[Cell], server: str, variant: str) -> tuple[float, float, float]:
-    """The variant's req/s ÷ the plain req/s of the same server, round by round."""
-    by_variant = {cell.variant: cell for cell in cells if cell.server == server}
-    return ratio_ci(by_variant[variant].rps, by_variant["plain"].rps)
 
 
 SHARED: tuple[Shared, ...] = ("cpus", "out", "database")
@@ -72,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         out=out_folder(args),
     )
     console = Console()
-    cells = [Cell(server=config.name, variant=variant) for config in plan.servers for variant in VARIANTS]
+    cells = [VariantRuns(server=c.name, variant=variant) for c in plan.servers for variant in VARIANTS]
     with Session.open(plan, console) as session:
         script = wrk.script(args.scenario, session.fixture, plan.out / f"{args.scenario}.lua")
         for config in plan.servers:
@@ -102,55 +87,5 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         console.print(f"[red]Runs with failed requests, no shares computed:[/] {'; '.join(failed)}")
         return 1
-    report = render(cells, args)
-    (plan.out / "instrumentation.json").write_text(
-        "[" + ",".join(cell.model_dump_json() for cell in cells) + "]"
-    )
-    (plan.out / "instrumentation.md").write_text(report)
-    show(cells, args, console)
-    console.print(f"Wrote {plan.out / 'instrumentation.md'} and instrumentation.json")
+    view.write(cells, args, plan.out, console)
     return 0
-
-
-def rows(cells: list[Cell]) -> list[list[str]]:
-    table = []
-    for server in dict.fromkeys(cell.server for cell in cells):
-        plain = next(cell for cell in cells if cell.server == server and cell.variant == "plain")
-        row = [server, f"{statistics.median(plain.rps):.0f}"]
-        for variant in list(VARIANTS)[1:]:
-            kept, low, high = share(cells, server, variant)
-            row.append(f"{kept:.0%} ({low:.0%}–{high:.0%})")
-        table.append(row)
-    return table
-
-
-HEADERS = ["server", "plain req/s (median)", "share kept with metrics", "with metrics + tracing"]
-
-
-def title(args: argparse.Namespace) -> str:
-    return (
-        f"{args.scenario}, wrk, {args.connections} connections, {args.rounds} rounds × {args.seconds:g} s, "
-        "every run a fresh start; share = variant ÷ plain, 95 % t-interval over rounds"
-    )
-
-
-def render(cells: list[Cell], args: argparse.Namespace) -> str:
-    lines = [
-        "# What instrumentation costs",
-        "",
-        title(args),
-        "",
-        "| " + " | ".join(HEADERS) + " |",
-        "|" + "---|" * len(HEADERS),
-    ]
-    lines += ["| " + " | ".join(row) + " |" for row in rows(cells)]
-    return "\n".join(lines) + "\n"
-
-
-def show(cells: list[Cell], args: argparse.Namespace, console: Console) -> None:
-    table = Table(title=title(args))
-    for header in HEADERS:
-        table.add_column(header)
-    for row in rows(cells):
-        table.add_row(*row)
-    console.print(table)

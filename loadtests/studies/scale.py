@@ -16,12 +16,11 @@ each use; PostgreSQL databases are created afresh each run (products sent with C
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -42,6 +41,8 @@ from loadtests.config.dataset import SeedSpec
 from loadtests.config.matrix import SERVER_ENV
 from loadtests.config.options import Shared
 from loadtests.env.seed import PASSWORD, seed
+from loadtests.render import scale as view
+from loadtests.results.scale import ScaleRow
 
 CACHE = REPO_ROOT / "var" / "scale"
 CUSTOMER = 5  # a seeded customer with orders
@@ -142,32 +143,6 @@ NEEDLES = [(f"brass needle {n}", 100) for n in range(1, 6)]
 COLLECTION = [(f"orbit chair {n}", 25_000) for n in range(1, 2501)]
 
 
-@dataclass
-class Row:
-    shape: str
-    path_small: str
-    items_small: int
-    items_large: int
-    median_ms_small: float
-    median_ms_large: float
-    min_ms_small: float
-    min_ms_large: float
-
-    @property
-    def ratio(self) -> float:
-        return self.median_ms_large / self.median_ms_small
-
-    @property
-    def same_answer(self) -> bool:
-        """About the same number of items on the page at both sizes (within 10 %)."""
-        return abs(self.items_large - self.items_small) <= 0.1 * max(self.items_small, self.items_large)
-
-    def verdict(self, max_ratio: float) -> str:
-        if not self.same_answer:
-            return "answer grows"
-        return "PASS" if self.ratio <= max_ratio else "FAIL"
-
-
 @contextmanager
 def seeded(kind: str, spec: SeedSpec, workdir: Path) -> Iterator[str]:
     """A database URL seeded with `spec`, migrated to head."""
@@ -234,7 +209,7 @@ class Client:
         self.runtime.db.dispose()
 
 
-def measure(small: Client, large: Client, sizes: tuple[int, int], samples: int, only: str) -> list[Row]:
+def measure(small: Client, large: Client, sizes: tuple[int, int], samples: int, only: str) -> list[ScaleRow]:
     rows = []
     for shape in (shape for shape in SHAPES if only in shape.name):
         paths = shape.path(sizes[0]), shape.path(sizes[1])
@@ -245,15 +220,15 @@ def measure(small: Client, large: Client, sizes: tuple[int, int], samples: int, 
                 elapsed, items[side] = (small, large)[side].get(paths[side], shape.who)
                 if index >= 3:
                     times[side].append(elapsed)
-        row = Row(
-            shape.name,
-            paths[0],
-            items[0],
-            items[1],
-            statistics.median(times[0]) * 1000,
-            statistics.median(times[1]) * 1000,
-            min(times[0]) * 1000,
-            min(times[1]) * 1000,
+        row = ScaleRow(
+            shape=shape.name,
+            path_small=paths[0],
+            items_small=items[0],
+            items_large=items[1],
+            median_ms_small=statistics.median(times[0]) * 1000,
+            median_ms_large=statistics.median(times[1]) * 1000,
+            min_ms_small=min(times[0]) * 1000,
+            min_ms_large=min(times[1]) * 1000,
         )
         rows.append(row)
         print(
@@ -261,23 +236,6 @@ def measure(small: Client, large: Client, sizes: tuple[int, int], samples: int, 
             flush=True,
         )
     return rows
-
-
-def table(kind: str, sizes: tuple[int, int], rows: list[Row], max_ratio: float) -> str:
-    lines = [
-        f"{kind}: median ms per request (Flask in-process), {sizes[0]:,} vs {sizes[1]:,} products; "
-        "items: on the page at each size; the ratio of the fastest requests shows what noise hides",
-        f"| shape | query | items | {sizes[0]:,} | {sizes[1]:,} | ratio | verdict | ratio of minimums |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        query = row.path_small.partition("?")[2] or "-"
-        lines.append(
-            f"| {row.shape} | `{query}` | {row.items_small}/{row.items_large} | {row.median_ms_small:.2f} "
-            f"| {row.median_ms_large:.2f} | {row.ratio:.2f} | {row.verdict(max_ratio)} "
-            f"| {row.min_ms_large / row.min_ms_small:.2f} |"
-        )
-    return "\n".join(lines)
 
 
 SHARED: tuple[Shared, ...] = ()
@@ -296,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
     small_n, large_n = (int(part) for part in args.sizes.split(","))
     sizes = (small_n, large_n)
     failed = False
-    report: dict[str, list[dict[str, object]]] = {}
+    report: dict[str, list[ScaleRow]] = {}
     for kind in args.database.split(","):
         if kind == "postgresql" and (reason := postgres_unavailable_reason()):
             print(f"PostgreSQL skipped: {reason}")
@@ -311,9 +269,9 @@ def run(args: argparse.Namespace) -> int:
                 stack.callback(client.dispose)
             print(f"{kind}: {'shape':<40} {sizes[0]:>8,} {sizes[1]:>9,}  ratio (median ms)")
             rows = measure(clients[0], clients[1], sizes, args.samples, args.only)
-        print(table(kind, sizes, rows, args.max_ratio))
+        print(view.table(kind, sizes, rows, args.max_ratio))
         failed |= any(row.verdict(args.max_ratio) == "FAIL" for row in rows)
-        report[kind] = [{**asdict(row), "ratio": row.ratio} for row in rows]
+        report[kind] = rows
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+        view.write_json(report, args.json)
     return 1 if failed else 0

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from loadtests.studies.distributed import LocustRun, report, stats
+from loadtests.results.distributed import LocustRun
+from loadtests.studies.distributed import report, stats
 
 HEADER = "Type,Name,Request Count,Failure Count,Requests/s,50%,99%\n"
 

@@ -1,4 +1,5 @@
-"""loadtests/studies/instrumentation.py: shares from synthetic runs, and the exporter that drops spans."""
+"""make bench-instrumentation: shares from synthetic runs (loadtests/render/instrumentation.py), and the
+exporter that drops spans."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import argparse
 import pytest
 
 from core.tracing import tracer_provider
-from loadtests.studies.instrumentation import Cell, render, share
+from loadtests.render.instrumentation import share, summary
+from loadtests.results.instrumentation import VariantRuns
 
 
-def cells(plain: list[float], metrics: list[float], tracing: list[float]) -> list[Cell]:
+def cells(plain: list[float], metrics: list[float], tracing: list[float]) -> list[VariantRuns]:
     return [
-        Cell(server="s", variant="plain", rps=plain),
-        Cell(server="s", variant="metrics", rps=metrics),
-        Cell(server="s", variant="metrics+tracing", rps=tracing),
+        VariantRuns(server="s", variant="plain", rps=plain),
+        VariantRuns(server="s", variant="metrics", rps=metrics),
+        VariantRuns(server="s", variant="metrics+tracing", rps=tracing),
     ]
 
 
@@ -30,7 +32,7 @@ def test_share_is_the_variant_over_plain_round_by_round() -> None:
 def test_the_report_names_each_share_with_its_interval() -> None:
     runs = cells([1000, 1100, 900], [800, 990, 810], [500, 550, 450])
     args = argparse.Namespace(scenario="product_by_id", connections=32, rounds=3, seconds=4.0)
-    report = render(runs, args)
+    report = summary(runs, args)
     assert "| s | 1000 | 87% (" in report
     assert "| 50% (50%–50%) |" in report
 

@@ -1,13 +1,18 @@
-"""make scale's verdicts (loadtests/studies/scale.py): a ratio is judged only between pages that hold
+"""make scale's verdicts (loadtests/results/scale.py): a ratio is judged only between pages that hold
 about the same answer, and the same-answer shapes' parameters keep that answer."""
 
 from __future__ import annotations
 
-from loadtests.studies.scale import Row, _prices_holding
+from loadtests.results.scale import ScaleRow
+from loadtests.studies.scale import _prices_holding
 
 
-def row(items: tuple[int, int], median_ms: tuple[float, float]) -> Row:
-    return Row("shape", "/v1/products", *items, *median_ms, *median_ms)
+def row(items: tuple[int, int], median_ms: tuple[float, float]) -> ScaleRow:
+    small, large = median_ms
+    return ScaleRow(
+        shape="shape", path_small="/v1/products", items_small=items[0], items_large=items[1],
+        median_ms_small=small, median_ms_large=large, min_ms_small=small, min_ms_large=large,
+    )  # fmt: skip
 
 
 def test_a_shape_gets_a_verdict_only_when_both_pages_hold_about_the_same_answer() -> None:
