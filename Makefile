@@ -108,6 +108,10 @@ soak: install ## k6 at 70 % of capacity for 10 min per server (--servers to pick
 resilience-smoke: install ## graceful shutdown, outage and pool 503s on one server each, a 60 s soak of a pair (needs root, PostgreSQL's server binaries)
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_resilience_short.py -q
 
+.PHONY: footprint
+footprint: install ## per front end: packages beyond the core, installed size, import time; idle USS per server; results/footprint-<time>/
+	$(PY) -m loadtests footprint $(ARGS)
+
 .PHONY: scale
 scale: install ## list queries on 10,000 vs 1,000,000 products, SQLite and PostgreSQL: medians, ratio, PASS/FAIL at 1.5x
 	nice -n 10 $(PY) -m loadtests scale $(ARGS)

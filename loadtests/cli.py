@@ -29,6 +29,7 @@ STUDIES = {
     "distributed": "distributed",
     "resilience": "resilience",
     "scale": "scale",
+    "footprint": "footprint",
     "ui": "ui",
 }
 
