@@ -1,1 +1,1 @@
-"""Locust scenarios, the benchmark runner (`make bench`) and its report."""
+"""The benchmark harness: `python -m loadtests <study>` (cli.py), in layers by job (docs/architecture.md)."""

@@ -1,3 +1,5 @@
+"""`python -m loadtests <study> [options]`: see cli.py."""
+
 import sys
 
 from loadtests.cli import main

@@ -85,7 +85,7 @@ SHARED: tuple[Shared, ...] = ("out",)  # default: B's folder
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("a", type=Path, help="the earlier run: results/<time> (or its results.json)")
+    p.add_argument("a", type=Path, help="the earlier run: results/bench-<time> (or its results.json)")
     p.add_argument("b", type=Path, help="the later run")
     p.add_argument(
         "--fail-on-regression",
