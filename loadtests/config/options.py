@@ -50,6 +50,14 @@ def add_shared(parser: argparse.ArgumentParser, shared: tuple[Shared, ...]) -> N
         )
 
 
+def replicates(text: str) -> int:
+    """A number of rounds or trials that an interval is taken over: two at least."""
+    count = int(text)
+    if count < 2:
+        raise argparse.ArgumentTypeError(f"an interval needs two or more, not {count}")
+    return count
+
+
 def out_folder(args: argparse.Namespace) -> Path:
     """The output folder: --out, or results/<study>-<UTC time>."""
     out: Path | None = args.out

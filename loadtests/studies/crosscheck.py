@@ -17,7 +17,7 @@ import sys
 
 from rich.console import Console
 
-from loadtests.config.options import Shared, out_folder
+from loadtests.config.options import Shared, out_folder, replicates
 from loadtests.config.plan import RunPlan, make_plan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
 from loadtests.env.fixture import Fixture
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scenario", choices=["health", "product_by_id", "me", "login"], default="product_by_id"
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="per run, each generator")
-    parser.add_argument("--trials", type=int, default=5, help="rounds (each server, each generator)")
+    parser.add_argument("--trials", type=replicates, default=5, help="rounds (each server, each generator)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections = Locust users")
     parser.add_argument(
         "--floor", action="store_true", help="also measure each server's floor app (share by wrk)"

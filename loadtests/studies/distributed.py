@@ -42,6 +42,11 @@ def locust(*args: str) -> list[str]:
 def stats(prefix: Path, mode: str) -> LocustRun:
     with prefix.with_name(prefix.name + "_stats.csv").open() as file:
         row = next(r for r in csv.DictReader(file) if r["Name"] == "Aggregated")
+    if not int(row["Request Count"]):
+        # Seen on a run of a few seconds: the summary was written before the workers reported.
+        raise SystemExit(
+            f"Locust recorded no request in its {mode} run (logs/{prefix.name}.log): give it more --seconds"
+        )
     return LocustRun(
         mode=mode,
         requests=int(row["Request Count"]),

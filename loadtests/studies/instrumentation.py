@@ -17,7 +17,7 @@ import sys
 
 from rich.console import Console
 
-from loadtests.config.options import Shared, out_folder
+from loadtests.config.options import Shared, out_folder, replicates
 from loadtests.config.plan import make_plan
 from loadtests.env.sampling import wait_idle
 from loadtests.load import wrk
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--servers", default=DEFAULT_PAIR, help="servers of servers.toml, comma-separated")
     parser.add_argument("--scenario", choices=["health", "product_by_id", "me"], default="product_by_id")
     parser.add_argument("--seconds", type=float, default=4.0, help="per run")
-    parser.add_argument("--rounds", type=int, default=5, help="runs of each server × variant")
+    parser.add_argument("--rounds", type=replicates, default=5, help="runs of each server × variant")
     parser.add_argument("--connections", type=int, default=32)
 
 
