@@ -38,19 +38,20 @@ def probe(targets: list[str], env: dict[str, str]) -> tuple[float, set[str]]:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=120)
     found = json.loads(done.stdout.strip().splitlines()[-1])
     owners = _owners()
-    files = {os.path.realpath(f) for f in found["files"]}
+    files = {os.path.abspath(f) for f in found["files"]}
     return float(found["seconds"]), {owners[f] for f in files if f in owners}
 
 
 @cache
 def _owners() -> dict[str, str]:
-    """Every installed file's real path → the name of the distribution that installed it."""
-    return {
-        os.path.realpath(str(dist.locate_file(f))): dist.metadata["Name"]
-        for dist in metadata.distributions()
-        for f in dist.files or []
-        if f.suffix in {".py", ".so", ".pyc"}
-    }
+    """Every installed module file's path → the name of the distribution that installed it."""
+    owners = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]  # read once: each access parses the METADATA file again
+        for f in dist.files or []:
+            if f.suffix in {".py", ".so"}:
+                owners[os.path.abspath(str(dist.locate_file(f)))] = name
+    return owners
 
 
 def package(name: str) -> Package:
