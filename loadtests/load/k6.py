@@ -47,19 +47,26 @@ def check_binary() -> str:
     return reported.strip()
 
 
-def script(scenario: str, fixture: Fixture, path: Path) -> Path:
-    preamble = (
+def preamble(fixture: Fixture, graceful_stop_seconds: int = 30) -> str:
+    """The fixture's data and the options every script shares: a constant arrival rate, set by
+    `run` through the environment (30 s is k6's own default graceful stop)."""
+    return (
         "import http from 'k6/http';\n"
+        "import { Counter } from 'k6/metrics';\n"
         f"const PRODUCTS = {fixture.products};\nconst TOKENS = {json.dumps(fixture.tokens)};\n"
         "const BASE = __ENV.BASE;\n"
         "export const options = {\n"
         "  discardResponseBodies: true,\n"
         "  summaryTrendStats: ['p(50)', 'p(90)', 'p(99)', 'max'],\n"
         "  scenarios: {load: {executor: 'constant-arrival-rate', rate: Number(__ENV.RATE), timeUnit: '1s',\n"
-        "    duration: __ENV.DURATION, preAllocatedVUs: Number(__ENV.VUS), maxVUs: Number(__ENV.MAX_VUS)}},\n"
+        "    duration: __ENV.DURATION, preAllocatedVUs: Number(__ENV.VUS), maxVUs: Number(__ENV.MAX_VUS),\n"
+        f"    gracefulStop: '{graceful_stop_seconds}s'}}}},\n"
         "};\n"
     )
-    path.write_text(preamble + SCRIPTS[scenario] + "\n")
+
+
+def script(scenario: str, fixture: Fixture, path: Path) -> Path:
+    path.write_text(preamble(fixture) + SCRIPTS[scenario] + "\n")
     return path
 
 
@@ -95,19 +102,9 @@ def run(base_url: str, script_path: Path, rate: float, seconds: float, cpus: lis
 
 
 # Product reads whose failures k6 counts by kind (the overload fault's): timeouts, resets, 503s …
-CLASSIFIED_PRODUCT_READS = """import http from 'k6/http';
-import { Counter } from 'k6/metrics';
-const PRODUCTS = __PRODUCTS__;
-const BASE = __ENV.BASE;
+CLASSIFIED_PRODUCT_READS = """
 const KINDS = ['timeout', 'reset', 'eof', 'refused', 'network', 's503', 's5xx', 's4xx'];
 const counters = Object.fromEntries(KINDS.map((kind) => [kind, new Counter(`kind_${kind}`)]));
-export const options = {
-  discardResponseBodies: true,
-  summaryTrendStats: ['p(50)', 'p(90)', 'p(99)', 'max'],
-  scenarios: {load: {executor: 'constant-arrival-rate', rate: Number(__ENV.RATE), timeUnit: '1s',
-    duration: __ENV.DURATION, preAllocatedVUs: Number(__ENV.VUS), maxVUs: Number(__ENV.MAX_VUS),
-    gracefulStop: '15s'}},
-};
 function kind(res) {
   if (res.status === 0) {
     const error = String(res.error || '');
@@ -137,8 +134,8 @@ ERROR_KINDS = {
 
 def classified_script(fixture: Fixture, path: Path, timeout_seconds: float) -> Path:
     """CLASSIFIED_PRODUCT_READS for `fixture`, each request given up after `timeout_seconds`."""
-    text = CLASSIFIED_PRODUCT_READS.replace("__PRODUCTS__", str(fixture.products))
-    path.write_text(text.replace("__TIMEOUT__", str(int(timeout_seconds))))
+    body = CLASSIFIED_PRODUCT_READS.replace("__TIMEOUT__", str(int(timeout_seconds)))
+    path.write_text(preamble(fixture, graceful_stop_seconds=15) + body)
     return path
 
 
