@@ -3,8 +3,9 @@ CPUs, one command per trial.
 
 Starting Locust costs about a second of imports per run; a persistent process pays it once per
 benchmark, so short interleaved trials are affordable. Each process runs its share of the users
-and answers with a `LoadResult`: success and failure counts per tick (see throughput.py), the
-latency histogram of its measured window and one per second, and the errors seen.
+and answers with a `LoadResult`: per server of the command's rotation (one, or several taking
+turns: see throughput.py), success and failure counts per tick, the latency histogram of its
+counted ticks and one per second, and the errors seen.
 With several processes, their timelines are merged and the window is the part all of them
 measured.
 """
@@ -15,19 +16,30 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from devtools.servers import REPO_ROOT
+from loadtests.load.throughput import Rotation
 
 
 class LoadCommand(BaseModel):
-    host: str
+    hosts: list[str] = Field(min_length=1, description="the servers, in the rotation's order")
     user_class: str
     users: int
     settle_seconds: float
-    window_seconds: float
+    rotation: Rotation  # the window: whole cycles from the first boundary after the settle
     # After the window, before the users stop: the window never includes the stop.
     tail_seconds: float = 0.1
+
+
+class SideLoad(BaseModel):
+    """What one server of the rotation answered (requests count by the tick they completed in)."""
+
+    successes: dict[int, int]  # tick -> count
+    failures: dict[int, int]
+    latency_window: str  # HdrHistogram (microseconds), encoded, of the successes counted for it
+    latency_per_second: dict[int, str]  # epoch second -> encoded histogram
+    errors: dict[str, int]
 
 
 class LoadResult(BaseModel):
@@ -35,11 +47,7 @@ class LoadResult(BaseModel):
     spawned_at: float
     window_start: float
     window_end: float
-    successes: dict[int, int]  # tick -> count
-    failures: dict[int, int]
-    latency_window: str  # HdrHistogram (microseconds), encoded, of the window's successes
-    latency_per_second: dict[int, str]  # epoch second -> encoded histogram
-    errors: dict[str, int]
+    sides: list[SideLoad]
 
 
 class Generator:

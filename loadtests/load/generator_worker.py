@@ -8,10 +8,10 @@ with gevent on import, which is why the runner never imports this module.
 from __future__ import annotations
 
 import itertools
-import random
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,8 @@ from locust.env import Environment
 
 from loadtests.env.fixture import Fixture
 from loadtests.load import locustfile
-from loadtests.load.generator import LoadCommand, LoadResult
-from loadtests.load.throughput import tick_of
+from loadtests.load.generator import LoadCommand, LoadResult, SideLoad
+from loadtests.load.throughput import TICK_SECONDS, tick_of
 
 # Microseconds, from 1 µs to 60 s, three significant digits.
 LOWEST_US, HIGHEST_US, DIGITS = 1, 60_000_000, 3
@@ -33,31 +33,49 @@ def histogram() -> HdrHistogram:
     return HdrHistogram(LOWEST_US, HIGHEST_US, DIGITS)
 
 
+@dataclass
+class Side:
+    """What one server of the rotation answered so far."""
+
+    successes: Counter[int] = field(default_factory=Counter)
+    failures: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    counted: HdrHistogram = field(default_factory=histogram)
+    per_second: defaultdict[int, HdrHistogram] = field(default_factory=lambda: defaultdict(histogram))
+
+    def result(self) -> SideLoad:
+        return SideLoad(
+            successes=dict(self.successes),
+            failures=dict(self.failures),
+            latency_window=self.counted.encode().decode(),
+            latency_per_second={s: h.encode().decode() for s, h in sorted(self.per_second.items())},
+            errors=dict(self.errors),
+        )
+
+
 def run(command: LoadCommand) -> LoadResult:
     user_class = getattr(locustfile, command.user_class)
-    # The same requests in every trial (locustfile.Shopper.seeds); Locust picks a weighted task
-    # with the module's generator.
+    rotation = command.rotation
+    # The same requests in every trial and to every server of it (locustfile.Shopper.seeds).
     locustfile.Shopper.seeds = itertools.count()
-    random.seed(0)
-    environment = Environment(user_classes=[user_class], host=command.host, stop_timeout=0)
-    successes: Counter[int] = Counter()
-    failures: Counter[int] = Counter()
-    errors: Counter[str] = Counter()
-    in_window = histogram()
-    per_second: defaultdict[int, HdrHistogram] = defaultdict(histogram)
-    window = [float("inf"), float("inf")]
+    locustfile.Shopper.rotation = (command.hosts, rotation)
+    environment = Environment(user_classes=[user_class], host=command.hosts[0], stop_timeout=0)
+    sides = [Side() for _ in command.hosts]
+    window = range(0)
 
-    def on_request(response_time: float, exception: Exception | None, **_: Any) -> None:
-        now = time.time()
+    def on_request(response_time: float, exception: Exception | None, url: str, **_: Any) -> None:
+        tick = tick_of(time.time())
+        index = next(i for i, host in enumerate(command.hosts) if url.startswith(host))
+        side = sides[index]
         if exception is not None:
-            failures[tick_of(now)] += 1
-            errors[f"{type(exception).__name__}: {exception}"[:200]] += 1
+            side.failures[tick] += 1
+            side.errors[f"{type(exception).__name__}: {exception}"[:200]] += 1
             return
-        successes[tick_of(now)] += 1
+        side.successes[tick] += 1
         micros = min(HIGHEST_US, max(LOWEST_US, round(response_time * 1000)))
-        per_second[int(now)].record_value(micros)
-        if window[0] <= now < window[1]:
-            in_window.record_value(micros)
+        side.per_second[int(tick * TICK_SECONDS)].record_value(micros)
+        if tick in window and rotation.side_of(tick) == index and rotation.counted(tick):
+            side.counted.record_value(micros)
 
     environment.events.request.add_listener(on_request)
     runner = environment.create_local_runner()
@@ -66,22 +84,16 @@ def run(command: LoadCommand) -> LoadResult:
     assert runner.spawning_greenlet is not None
     runner.spawning_greenlet.join()
     spawned_at = time.time()
-    window[:] = [
-        spawned_at + command.settle_seconds,
-        spawned_at + command.settle_seconds + command.window_seconds,
-    ]
-    gevent.sleep(window[1] + command.tail_seconds - time.time())
+    first = rotation.start_after(tick_of(spawned_at + command.settle_seconds))
+    window = range(first, first + rotation.cycles * rotation.cycle)
+    gevent.sleep(window.stop * TICK_SECONDS + command.tail_seconds - time.time())
     runner.quit()
     return LoadResult(
         started_at=started_at,
         spawned_at=spawned_at,
-        window_start=window[0],
-        window_end=window[1],
-        successes=dict(successes),
-        failures=dict(failures),
-        latency_window=in_window.encode().decode(),
-        latency_per_second={second: h.encode().decode() for second, h in sorted(per_second.items())},
-        errors=dict(errors),
+        window_start=window.start * TICK_SECONDS,
+        window_end=window.stop * TICK_SECONDS,
+        sides=[side.result() for side in sides],
     )
 
 

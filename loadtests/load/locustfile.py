@@ -12,13 +12,16 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 from locust import FastHttpUser, constant, task
+from locust.contrib.fasthttp import FastHttpSession
 
 from loadtests.env.fixture import Fixture
+from loadtests.load.throughput import Rotation, tick_of
 
 
 class Shopper(FastHttpUser):
@@ -27,17 +30,41 @@ class Shopper(FastHttpUser):
     fixture: ClassVar[Fixture | None] = (
         Fixture.read(Path(os.environ["BENCH_FIXTURE"])) if "BENCH_FIXTURE" in os.environ else None
     )
-    # Each user's requests come from its own seeded generator: the benchmark restarts the count
-    # for every trial, so every server of a comparison is asked the same sequence of requests
-    # (common random numbers) and a costly mix drawn by chance cannot pose as a slower server.
+    # Each user's requests come from its own seeded generator, one per server of the trial: the
+    # benchmark restarts the count for every trial, so every server of a comparison is asked the
+    # same sequence of requests (common random numbers) and a costly mix drawn by chance cannot
+    # pose as a slower server.
     seeds: ClassVar[Iterator[int]] = itertools.count()
+    # Several servers in one trial (loadtests/load/generator_worker.py): each request goes to the
+    # server whose slot it is. None: the environment's one host.
+    rotation: ClassVar[tuple[list[str], Rotation] | None] = None
+
+    def side(self) -> int:
+        if self.rotation is None:
+            return 0
+        return self.rotation[1].side_of(tick_of(time.time()))
+
+    @property
+    def rng(self) -> random.Random:
+        return self.rngs[self.side()]
+
+    @property
+    def client(self) -> FastHttpSession:
+        if self.rotation is not None:
+            self._client.base_url = self.rotation[0][self.side()]
+        return self._client
+
+    @client.setter
+    def client(self, session: FastHttpSession) -> None:
+        self._client = session
 
     def on_start(self) -> None:
         if self.fixture is None:
             raise RuntimeError("no test data: set BENCH_FIXTURE to a fixture file (see make ui)")
         self.data = self.fixture
-        self.rng = random.Random(next(self.seeds))
-        token = self.rng.choice(self.data.tokens)
+        seed = next(self.seeds)
+        self.rngs = [random.Random(seed) for _ in (self.rotation[0] if self.rotation else [None])]
+        token = self.data.tokens[seed % len(self.data.tokens)]
         self.auth = {"Authorization": f"Bearer {token}"}
 
     def product_id(self) -> int:
@@ -104,21 +131,14 @@ class Login(Shopper):
 
 
 class Mixed(Shopper):
-    """A shopper's journey: mostly browsing and viewing, sometimes ordering and checking."""
+    """A shopper's journey: mostly browsing and viewing, sometimes ordering and checking. The step
+    is drawn from the user's own generator, so every server gets the same journeys."""
 
-    @task(3)
-    def browse(self) -> None:
-        self.browse_products()
+    @task
+    def journey(self) -> None:
+        steps = [self.browse_products, self.view_product, self.place_order, self.my_orders]
+        self.rng.choices(steps, weights=[3, 6, 1, 2])[0]()
 
-    @task(6)
-    def view(self) -> None:
-        self.view_product()
-
-    @task(1)
-    def order(self) -> None:
-        self.place_order()
-
-    @task(2)
     def my_orders(self) -> None:
         self.client.get("/v1/orders", headers=self.auth, name="/v1/orders (mine)")
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from pydantic import BaseModel, Field, model_validator
+
 TICK_SECONDS = 0.01
 
 
@@ -28,7 +30,7 @@ def window_ticks(start: float, end: float) -> range:
     return range(first, max(first, last))
 
 
-def count_in(ticks: Mapping[int, int], window: range) -> int:
+def count_in(ticks: Mapping[int, int], window: Iterable[int]) -> int:
     return sum(ticks.get(tick, 0) for tick in window)
 
 
@@ -47,3 +49,50 @@ def merge(timelines: Iterable[Mapping[int, int]]) -> dict[int, int]:
         for tick, count in timeline.items():
             merged[tick] = merged.get(tick, 0) + count
     return merged
+
+
+class Rotation(BaseModel):
+    """Several servers measured in one trial, taking turns: from tick `origin`, each side in turn
+    gets `slot` ticks of all the users' requests, for `cycles` cycles. A side's count skips the
+    first `guard` ticks of its slots, while the previous side's requests still finish, so it
+    holds only ticks in which every user was asking that side. The machine's slow spells, which
+    last longer than a slot, then fall on every side alike and cancel in their ratios. One side
+    with a slot of one tick and no guard is a plain window."""
+
+    origin: int
+    sides: int = Field(ge=1)
+    slot: int = Field(ge=1)
+    guard: int = Field(ge=0)
+    cycles: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _guard_inside_slot(self) -> Rotation:
+        if self.guard >= self.slot:
+            raise ValueError(f"the guard ({self.guard} ticks) must be shorter than the slot ({self.slot})")
+        return self
+
+    @property
+    def cycle(self) -> int:
+        return self.sides * self.slot
+
+    def side_of(self, tick: int) -> int:
+        """The side the users ask during `tick` (before the origin, the first)."""
+        return max(0, tick - self.origin) // self.slot % self.sides
+
+    def counted(self, tick: int) -> bool:
+        """Whether `tick` lies in its side's slot past the guard."""
+        return max(0, tick - self.origin) % self.slot >= self.guard
+
+    def start_after(self, tick: int) -> int:
+        """The first cycle boundary at or after `tick`: where a window of whole cycles can start."""
+        cycles_before = -(-max(0, tick - self.origin) // self.cycle)
+        return self.origin + cycles_before * self.cycle
+
+    def ticks(self, side: int, window: range) -> list[int]:
+        """The ticks of `window` counted for `side`."""
+        return [t for t in window if self.side_of(t) == side and self.counted(t)]
+
+    @property
+    def side_ticks(self) -> int:
+        """Ticks counted for each side in a window of the rotation's whole cycles."""
+        return self.cycles * (self.slot - self.guard)

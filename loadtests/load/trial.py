@@ -1,21 +1,25 @@
-"""One trial: the generator plays one scenario against one server while the sampler watches;
-the result is a `Trial` with its throughput, latency, CPU and memory over the measured window."""
+"""One trial: the generator plays one scenario against one server, or against several taking
+turns (throughput.Rotation), while the sampler watches; the result is a `Trial` per server with
+its throughput, latency, CPU and memory over the ticks counted for it."""
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hdrh.histogram import HdrHistogram
 
 from loadtests.config.matrix import Profile
 from loadtests.config.scenarios import USER_CLASSES
-from loadtests.env.sampling import Sampler, memory_of, wait_idle
-from loadtests.load.generator import Generator, LoadCommand, LoadResult
-from loadtests.load.throughput import TICK_SECONDS, count_in, merge, window_ticks
+from loadtests.env.sampling import Readings, Sampler, memory_of, wait_idle
+from loadtests.load.generator import Generator, LoadCommand, SideLoad
+from loadtests.load.throughput import TICK_SECONDS, Rotation, count_in, merge, tick_of, window_ticks
 from loadtests.results.bench import Latency, Second, Trial
 
 LOWEST_US, HIGHEST_US, DIGITS = 1, 60_000_000, 3
+SPAWN_ALLOWANCE_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -42,14 +46,14 @@ def latency(histogram: HdrHistogram) -> Latency:
     )
 
 
-def timeline(results: list[LoadResult]) -> list[Second]:
-    successes, failures = merge(r.successes for r in results), merge(r.failures for r in results)
-    start = int(min(r.started_at for r in results))
-    seconds = sorted({int(s) for r in results for s in r.latency_per_second})
+def timeline(sides: list[SideLoad], started_at: float) -> list[Second]:
+    successes, failures = merge(s.successes for s in sides), merge(s.failures for s in sides)
+    start = int(started_at)
+    seconds = sorted({int(second) for s in sides for second in s.latency_per_second})
     rows = []
     for second in seconds:
         histogram = merged_histogram(
-            r.latency_per_second[second] for r in results if second in r.latency_per_second
+            s.latency_per_second[second] for s in sides if second in s.latency_per_second
         )
         ticks = window_ticks(second, second + 1)
         rows.append(
@@ -64,6 +68,119 @@ def timeline(results: list[LoadResult]) -> list[Second]:
     return rows
 
 
+@dataclass(frozen=True)
+class Turns:
+    """How the servers of one trial take turns (throughput.Rotation), in seconds: each side's
+    counted time, and the start of each slot that is not counted. The slots split the counted
+    time into whole cycles of about four guards each; one server alone gets a plain window."""
+
+    side_seconds: float
+    guard_seconds: float
+
+    @property
+    def cycles(self) -> int:
+        return max(1, round(self.side_seconds / (3 * self.guard_seconds)))
+
+    @property
+    def slot_seconds(self) -> float:
+        counted = math.ceil(self.side_seconds / self.cycles / TICK_SECONDS - 1e-9) * TICK_SECONDS
+        return round(counted + self.guard_seconds, 2)
+
+    def longer(self, side_seconds: float) -> Turns:
+        return replace(self, side_seconds=max(self.side_seconds, side_seconds))
+
+    def rotation(self, sides: int, origin: int) -> Rotation:
+        if sides == 1:
+            counted = round(self.side_seconds / TICK_SECONDS)
+            return Rotation(origin=origin, sides=1, slot=1, guard=0, cycles=counted)
+        slot, guard = round(self.slot_seconds / TICK_SECONDS), round(self.guard_seconds / TICK_SECONDS)
+        return Rotation(origin=origin, sides=sides, slot=slot, guard=guard, cycles=self.cycles)
+
+
+def spans(ticks: list[int]) -> list[tuple[float, float]]:
+    """Runs of consecutive ticks as (start, end) times."""
+    found: list[tuple[float, float]] = []
+    for tick in ticks:
+        if found and abs(found[-1][1] - tick * TICK_SECONDS) < TICK_SECONDS / 2:
+            found[-1] = (found[-1][0], (tick + 1) * TICK_SECONDS)
+        else:
+            found.append((tick * TICK_SECONDS, (tick + 1) * TICK_SECONDS))
+    return found
+
+
+def increase(readings: Readings, over: list[tuple[float, float]]) -> float:
+    return sum(readings.at(end) - readings.at(start) for start, end in over)
+
+
+def run_rotation(
+    generator: Generator,
+    endpoints: list[Endpoint],
+    scenario: str,
+    profile: Profile,
+    index: int,
+    server_cpus: list[int],
+    turns: Turns,
+) -> list[Trial]:
+    """One trial of each of `endpoints`, which take turns under the same users (one endpoint: a
+    plain window of `turns.side_seconds`). Each side's figures come from its counted ticks only."""
+    # The turns start when the users should be running (a slower spawn waits for the next cycle).
+    origin = tick_of(time.time() + profile.settle_seconds + SPAWN_ALLOWANCE_SECONDS)
+    rotation = turns.rotation(len(endpoints), origin)
+    command = LoadCommand(
+        hosts=[e.base_url for e in endpoints],
+        user_class=USER_CLASSES[scenario],
+        users=profile.users,
+        settle_seconds=profile.settle_seconds,
+        rotation=rotation,
+    )
+    trees = {f"server {i}": [e.pid] for i, e in enumerate(endpoints)}
+    with Sampler({**trees, "generator": generator.pids}, server_cpus + generator.cpus) as sampler:
+        results = generator.run(command)
+    memory = [memory_of(e.pid) for e in endpoints]
+    wait_idle([e.pid for e in endpoints])
+    # Several generator processes: the cycles all of them measured.
+    window = range(
+        max(tick_of(r.window_start + TICK_SECONDS / 2) for r in results),
+        min(tick_of(r.window_end + TICK_SECONDS / 2) for r in results),
+    )
+    started_at = min(r.started_at for r in results)
+    trials = []
+    for side in range(len(endpoints)):
+        loads = [r.sides[side] for r in results]
+        ticks = rotation.ticks(side, window)
+        counted = spans(ticks)
+        seconds = len(ticks) * TICK_SECONDS
+        successes = count_in(merge(s.successes for s in loads), ticks)
+        server_cpu_seconds = increase(sampler.cpu[f"server {side}"], counted)
+        errors: dict[str, int] = {}
+        for load in loads:
+            for error, count in load.errors.items():
+                errors[error] = errors.get(error, 0) + count
+        trials.append(
+            Trial(
+                index=index,
+                started_at=started_at,
+                window_seconds=round(seconds, 3),
+                successes=successes,
+                failures=count_in(merge(s.failures for s in loads), ticks),
+                rps=successes / seconds,
+                latency=latency(merged_histogram(s.latency_window for s in loads)),
+                server_cpu_percent=round(100 * server_cpu_seconds / seconds / len(server_cpus), 1),
+                cpu_ms_per_request=round(1000 * server_cpu_seconds / successes, 3) if successes else 0.0,
+                generator_cpu_percent=round(
+                    100 * increase(sampler.cpu["generator"], counted) / seconds / len(generator.cpus), 1
+                ),
+                steal_percent=round(
+                    100 * increase(sampler.steal, counted) / seconds / len(server_cpus + generator.cpus), 2
+                ),
+                memory=memory[side],
+                timeline=timeline(loads, started_at),
+                errors=errors,
+            )
+        )
+    return trials
+
+
 def run_trial(
     generator: Generator,
     endpoint: Endpoint,
@@ -73,41 +190,6 @@ def run_trial(
     server_cpus: list[int],
     window_seconds: float | None = None,
 ) -> Trial:
-    command = LoadCommand(
-        host=endpoint.base_url,
-        user_class=USER_CLASSES[scenario],
-        users=profile.users,
-        settle_seconds=profile.settle_seconds,
-        window_seconds=window_seconds or profile.window_seconds,
-    )
-    with Sampler(
-        {"server": [endpoint.pid], "generator": generator.pids}, server_cpus + generator.cpus
-    ) as sampler:
-        results = generator.run(command)
-    memory = memory_of(endpoint.pid)
-    wait_idle([endpoint.pid])
-    start, end = max(r.window_start for r in results), min(r.window_end for r in results)
-    ticks = window_ticks(start, end)
-    seconds = len(ticks) * TICK_SECONDS
-    successes = count_in(merge(r.successes for r in results), ticks)
-    server_cpu_seconds = sampler.cpu["server"].at(end) - sampler.cpu["server"].at(start)
-    errors: dict[str, int] = {}
-    for result in results:
-        for error, count in result.errors.items():
-            errors[error] = errors.get(error, 0) + count
-    return Trial(
-        index=index,
-        started_at=min(r.started_at for r in results),
-        window_seconds=round(seconds, 3),
-        successes=successes,
-        failures=count_in(merge(r.failures for r in results), ticks),
-        rps=successes / seconds,
-        latency=latency(merged_histogram(r.latency_window for r in results)),
-        server_cpu_percent=round(100 * sampler.cpu["server"].rate(start, end) / len(server_cpus), 1),
-        cpu_ms_per_request=round(1000 * server_cpu_seconds / successes, 3) if successes else 0.0,
-        generator_cpu_percent=round(100 * sampler.cpu["generator"].rate(start, end) / len(generator.cpus), 1),
-        steal_percent=round(100 * sampler.steal.rate(start, end) / len(server_cpus + generator.cpus), 2),
-        memory=memory,
-        timeline=timeline(results),
-        errors=errors,
-    )
+    """One server alone for a plain window (default: the profile's)."""
+    turns = Turns(side_seconds=window_seconds or profile.window_seconds, guard_seconds=0.0)
+    return run_rotation(generator, [endpoint], scenario, profile, index, server_cpus, turns)[0]

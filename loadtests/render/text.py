@@ -33,7 +33,10 @@ def method(results: Results) -> str:
     if design is None:
         trials = max((len(c.trials) for c in results.cells), default=0)
         return f"{trials} trials per cell, one look at 95 % (a run from before the sequential design)."
-    windows = ", ".join(f"{s} {w:g} s" for s, w in design.windows.items())
+    windows = ", ".join(
+        f"{s} {w:g} s" + (f" in turns of {design.slots[s][0]:g} s" if s in design.slots else "")
+        for s, w in design.windows.items()
+    )
     ended = {
         "all-decided": "every like-for-like comparison was decided",
         "budget-spent": f"the budget of {design.budget_seconds:g} s was spent",
@@ -42,7 +45,8 @@ def method(results: Results) -> str:
     return (
         f"{design.launches} launches, each a fresh start of the servers it measured, in a random order; "
         f"every cell in the first {design.first_look_launches}, then only the cells of the like-for-like "
-        f"comparisons still open, until {ended}. Windows: {windows} (each holds "
+        f"comparisons still open, until {ended}. The servers of a comparison take turns under the same "
+        f"users in one trial; each server's counted time: {windows} (enough for "
         f"{results.profile.min_responses} responses of the scenario's slowest server). Intervals: "
         f"Student's t over launches of the mean log ratio, {100 * (1 - design.first_look_alpha):g} % at "
         f"the first look and {100 * (1 - design.final_look_alpha):g} % at the final one: a false verdict in "

@@ -172,7 +172,10 @@ class Design(BaseModel):
     launches: int = Field(description="launches in all")
     budget_seconds: float
     ended: Literal["all-decided", "budget-spent", "launch-limit"]
-    windows: dict[str, float] = Field(description="the measured window of each scenario, seconds")
+    windows: dict[str, float] = Field(description="per scenario, seconds counted for each server of a trial")
+    slots: dict[str, list[float]] = Field(
+        default={}, description="per scenario, the servers' turns in a trial: [slot, its uncounted start], s"
+    )
     orders: list[list[str]] = Field(description="per launch, the servers in the order they were started")
 
 

@@ -3,9 +3,10 @@
 Every server of the profile (and its floor app) is verified over HTTP first: a server that fails
 is refused, with no numbers. Then the servers are started afresh for every launch, each on a
 fresh copy of one seeded database, in a random order, pinned to the server CPUs and warmed up;
-per scenario each is measured once per launch, the two sides of a comparison back to back. A
-trial counts the successful responses of a window after every Locust user is running; a window
-that held fewer than --min-responses is measured again, long enough. After the first --launches
+per scenario each is measured once per launch, the servers of a comparison taking turns in one
+trial under the same users, in slots sized from their response time. A trial counts each
+server's successful responses in its own slots, once every user is asking it; turns that counted
+fewer than --min-responses for a server are measured again, long enough. After the first --launches
 launches the first look decides what it can; further launches measure only the comparisons still
 open, while --budget allows. Intervals are Student's t over launches (the start of a server is
 the unit that varies), 5 % error per comparison over the two looks.
@@ -43,8 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="the run's time, from seeding to the last trial: no launch starts that would overrun it",
     )
-    p.add_argument("--window", type=float, help="the shortest measured window, seconds")
-    p.add_argument("--min-responses", type=int, help="responses of the slowest server a window must hold")
+    p.add_argument("--window", type=float, help="the shortest time counted per server of a trial, s")
+    p.add_argument("--min-responses", type=int, help="responses of the slowest server a trial must count")
     p.add_argument(
         "--aa",
         action="store_true",

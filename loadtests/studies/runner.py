@@ -3,21 +3,22 @@
 A launch starts the servers it needs (and their floor apps) afresh, each on its own copy of the
 seeded database, in a random order, on every CPU (start-up is the harness's time, not a
 measurement), then pins them to the server CPUs and warms them up; only the one under load is
-busy. Per scenario each is measured once, the two sides of a comparison back to back, in a random
-order. The first `launches` launches measure every cell;
-the first look (loadtests/stats/analysis.py) then leaves open the like-for-like comparisons it could
-not decide, and further launches measure only their cells, while the budget allows a launch of
-the length the earlier ones took.
+busy. Per scenario each is measured once: the servers of a comparison in one trial, taking turns
+(load/throughput.Rotation), the trials and the turns in a random order. The first `launches`
+launches measure every cell; the first look (loadtests/stats/analysis.py) then leaves open the
+like-for-like comparisons it could not decide, and further launches measure only their cells,
+while the budget allows a launch of the length the earlier ones took.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 import subprocess
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Literal
@@ -26,12 +27,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from devtools.servers import REPO_ROOT
-from loadtests.config.matrix import ServerConfig, Target
+from loadtests.config.matrix import Profile, ServerConfig, Target
 from loadtests.config.plan import RunPlan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
 from loadtests.env.sampling import machine
 from loadtests.load.generator import Generator
-from loadtests.load.trial import run_trial
+from loadtests.load.trial import Turns, run_rotation, run_trial
 from loadtests.results.bench import Cell, Design, GeneratorInfo, Results, ServerRecord, Trial
 from loadtests.session.session import Key, Running, Session
 from loadtests.stats.analysis import analyse, compared, open_cells, targeted
@@ -46,6 +47,18 @@ WARM_UP: dict[Target, str] = {"implementation": "mixed", "floor": "floor_product
 PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 ORDER_SEED = 20261207  # the launches' random orders are the same from run to run
 CellKey = tuple[str, Target, str]  # (server name, target, scenario played)
+# A scenario's first turns, long enough for a login's half-second responses (a slot shorter than
+# the responses would count nothing true); its first trial then sizes them (turns_for).
+FIRST_TURNS = Turns(side_seconds=1.0, guard_seconds=0.25)
+
+
+def turns_for(trials: list[Trial], profile: Profile) -> Turns:
+    """Turns that fit what `trials` measured: each side counts `min_responses` at the slowest
+    side's rate; the guard is 1.5 times the slowest side's p90 response time (the requests in
+    flight at a switch end within about one, and a saturated server runs at its rate before the
+    last user has joined), at least 50 ms."""
+    guard = max(0.05, math.ceil(1.5 * max(t.latency.p90_ms for t in trials) / 50) * 0.05)
+    return Turns(side_seconds=profile.window(min(t.rps for t in trials)), guard_seconds=round(guard, 2))
 
 
 @dataclass
@@ -59,7 +72,7 @@ class RunState:
     startups: dict[Key, list[float]] = field(default_factory=dict)
     commands: dict[Key, list[str]] = field(default_factory=dict)
     orders: list[list[str]] = field(default_factory=list)
-    windows: dict[str, float] = field(default_factory=dict)
+    turns: dict[str, Turns] = field(default_factory=dict)  # per scenario
     start_seconds: list[float] = field(default_factory=list)  # per launch: starting, warming up
     trial_seconds: dict[str, list[float]] = field(default_factory=dict)  # per scenario: a trial
     ended: Literal["all-decided", "budget-spent", "launch-limit"] = "all-decided"
@@ -179,7 +192,8 @@ class Runner:
         bar: TaskID,
     ) -> None:
         """Start the servers of `cells` in a random order, warm each up, measure each cell once per
-        scenario (the sides of a comparison back to back, in a random order), and stop them.
+        scenario (the sides of a comparison taking turns in one trial, in a random order), and
+        stop them.
         Random, so that no effect of a start's or a trial's position favours one side."""
         keys = list(dict.fromkeys((name, target) for name, target, _ in cells))
         rng.shuffle(keys)
@@ -198,19 +212,22 @@ class Runner:
             state.start_seconds.append(time.monotonic() - begun)
             for scenario in dict.fromkeys(played for _, _, played in cells):
                 here = [(n, t) for n, t, played in cells if played == scenario]
-                for key in self.measuring_order(here, rng):
-                    progress.update(bar, description=f"launch {launch + 1}: {scenario} on {key[0]}")
+                for group in self.measuring_order(here, rng):
+                    names = " / ".join(name for name, _ in group)
+                    progress.update(bar, description=f"launch {launch + 1}: {scenario} on {names}")
                     begun = time.monotonic()
-                    cell = state.trials.setdefault((*key, scenario), [])
-                    trial = self.trial(generator, servers[key], scenario, len(cell), state.windows)
-                    cell.append(trial.model_copy(update={"launch": launch}))
-                    state.trial_seconds.setdefault(scenario, []).append(time.monotonic() - begun)
+                    measured = [state.trials.setdefault((*key, scenario), []) for key in group]
+                    trials = self.trial(generator, [servers[k] for k in group], scenario, launch, state)
+                    for cell, trial in zip(measured, trials, strict=True):
+                        cell.append(trial.model_copy(update={"launch": launch}))
+                    per_cell = (time.monotonic() - begun) / len(group)
+                    state.trial_seconds.setdefault(scenario, []).append(per_cell)
         state.orders.append([f"{name}/{target}" for name, target in keys])
 
-    def measuring_order(self, keys: list[Key], rng: random.Random) -> list[Key]:
-        """`keys` grouped so that the two sides of every like-for-like comparison are measured one
-        right after the other (the machine's slow spells then fall on both), the groups and the
-        servers within each in a random order."""
+    def measuring_order(self, keys: list[Key], rng: random.Random) -> list[list[Key]]:
+        """`keys` in groups measured together, taking turns in one trial (throughput.Rotation):
+        the sides of every like-for-like comparison, so that the machine's slow spells fall on
+        all of them. The groups, and the sides' turns within each, in a random order."""
         configs = {c.name: c for c in self.plan.servers}
         group_of = {key: [key] for key in keys}
         for fast, slow in compared(configs):
@@ -225,7 +242,7 @@ class Runner:
         for group in groups:
             rng.shuffle(group)
         rng.shuffle(groups)
-        return [key for group in groups for key in group]
+        return groups
 
     def warm_up(self, generator: Generator, running: Running) -> None:
         """A fresh server's first seconds are slower (FastAPI's by up to a third): load it before
@@ -245,29 +262,38 @@ class Runner:
             )
 
     def trial(
-        self, generator: Generator, running: Running, scenario: str, index: int, windows: dict[str, float]
-    ) -> Trial:
-        """One trial in the scenario's window. A window first tried that holds fewer than
-        `min_responses` is measured again, long enough for this cell's rate, and the scenario
-        keeps the longer window."""
+        self, generator: Generator, group: list[Running], scenario: str, index: int, state: RunState
+    ) -> list[Trial]:
+        """One trial of every server of `group`, taking turns. Turns that prove too short — a guard
+        shorter than the slowest side's mean response time, or a side that counted fewer than
+        `min_responses` — are measured again with the turns the trial asks for (at most twice),
+        and the scenario keeps them."""
         profile = self.plan.profile
-        window = windows.get(scenario, profile.window_seconds)
-        trial = run_trial(
-            generator, running.endpoint, scenario, profile, index, self.plan.server_cpus, window
+        fresh = scenario not in state.turns
+        turns = state.turns.get(scenario, FIRST_TURNS.longer(profile.window_seconds))
+        for _ in range(3):
+            trials = self.rotation(generator, group, scenario, index, turns)
+            needed = turns_for(trials, profile)
+            short = min(t.successes for t in trials) < profile.min_responses
+            off = not turns.guard_seconds / 2 <= needed.guard_seconds <= 2 * turns.guard_seconds
+            if len(group) > 1 and off and (fresh or needed.guard_seconds > turns.guard_seconds):
+                # Counts taken with a guard far from the one needed cannot size the time: the
+                # next trial's will. A scenario's first turns may shrink, later ones only grow.
+                turns = replace(turns, guard_seconds=needed.guard_seconds)
+            elif needed.side_seconds > turns.side_seconds and (fresh or short):
+                turns = turns.longer(needed.side_seconds)
+            else:
+                break
+        state.turns[scenario] = turns
+        return trials
+
+    def rotation(
+        self, generator: Generator, group: list[Running], scenario: str, index: int, turns: Turns
+    ) -> list[Trial]:
+        endpoints = [running.endpoint for running in group]
+        return run_rotation(
+            generator, endpoints, scenario, self.plan.profile, index, self.plan.server_cpus, turns
         )
-        if scenario not in windows or trial.successes < profile.min_responses:
-            windows[scenario] = max(windows.get(scenario, 0.0), profile.window(trial.rps))
-            if windows[scenario] > window:
-                trial = run_trial(
-                    generator,
-                    running.endpoint,
-                    scenario,
-                    profile,
-                    index,
-                    self.plan.server_cpus,
-                    windows[scenario],
-                )
-        return trial
 
     def results(self, state: RunState) -> Results:
         plan = self.plan
@@ -280,7 +306,8 @@ class Runner:
             launches=len(state.orders),
             budget_seconds=plan.profile.budget_seconds,
             ended=state.ended,
-            windows=state.windows,
+            windows={scenario: t.side_seconds for scenario, t in state.turns.items()},
+            slots={scenario: [t.slot_seconds, t.guard_seconds] for scenario, t in state.turns.items()},
             orders=state.orders,
         )
         return analyse(

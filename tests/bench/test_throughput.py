@@ -7,7 +7,16 @@ from collections import Counter
 
 import pytest
 
-from loadtests.load.throughput import TICK_SECONDS, count_in, merge, tick_of, window_rate, window_ticks
+from loadtests.load.throughput import (
+    TICK_SECONDS,
+    Rotation,
+    count_in,
+    merge,
+    tick_of,
+    window_rate,
+    window_ticks,
+)
+from loadtests.load.trial import Turns
 
 RATE = 1000.0  # responses per second, the truth both synthetic servers share
 
@@ -80,3 +89,76 @@ def test_a_window_counts_only_whole_ticks_inside_it() -> None:
 
 def test_timelines_of_several_generator_processes_add_up() -> None:
     assert merge([{1: 2, 2: 3}, {2: 1, 5: 4}]) == {1: 2, 2: 4, 5: 4}
+
+
+def rotation(**changes: int) -> Rotation:
+    return Rotation(**{"origin": 1000, "sides": 2, "slot": 25, "guard": 5, "cycles": 4, **changes})
+
+
+def test_sides_take_turns_in_slots_and_each_counts_the_same_ticks_after_its_guard() -> None:
+    turns = rotation()
+    window = range(turns.origin, turns.origin + turns.cycles * turns.cycle)
+    first, second = turns.ticks(0, window), turns.ticks(1, window)
+    assert len(first) == len(second) == turns.side_ticks == 4 * 20
+    assert not set(first) & set(second)
+    assert first[:2] == [1005, 1006] and second[0] == 1030  # each slot's first 5 ticks are not counted
+    assert turns.side_of(1024) == 0 and turns.side_of(1025) == 1 and turns.side_of(1050) == 0
+
+
+def test_a_window_of_whole_cycles_starts_at_the_next_cycle_boundary() -> None:
+    turns = rotation()
+    assert turns.start_after(1000) == 1000
+    assert turns.start_after(1001) == 1050
+    assert turns.start_after(990) == 1000
+
+
+def test_a_guard_as_long_as_the_slot_is_refused() -> None:
+    with pytest.raises(ValueError, match="shorter than the slot"):
+        rotation(guard=25)
+
+
+def test_one_side_with_a_slot_of_a_tick_is_a_plain_window() -> None:
+    plain = Rotation(origin=1000, sides=1, slot=1, guard=0, cycles=100)
+    window = range(plain.start_after(1003), plain.start_after(1003) + plain.cycles * plain.cycle)
+    assert plain.ticks(0, window) == list(window_ticks(10.03, 11.03))
+
+
+def test_turns_cancel_a_slow_spell_that_sequential_windows_take_for_a_difference() -> None:
+    """Two servers, the second half as fast; the machine runs at half speed for 0.7 s. Measured
+    one after the other, the spell falls on one of them; taking turns, on both alike, but for the
+    part of one slot it covers on one side only."""
+
+    def speed(tick: int) -> float:
+        return 0.5 if 1300 <= tick < 1370 else 1.0
+
+    rates = (1000.0, 500.0)  # per second, at full speed
+    turns = rotation(slot=10, guard=2, cycles=25)
+    window = range(turns.origin, turns.origin + turns.cycles * turns.cycle)
+    completed = [Counter[int](), Counter[int]()]
+    for tick in window:
+        side = turns.side_of(tick)
+        completed[side][tick] = round(rates[side] * TICK_SECONDS * speed(tick) * 100)  # in 1/100
+    counted = [count_in(completed[s], turns.ticks(s, window)) for s in (0, 1)]
+    assert abs(counted[1] / counted[0] / 0.5 - 1) < 0.03
+
+    first = window_rate({t: round(rates[0] * TICK_SECONDS * speed(t) * 100) for t in window}, 10.0, 12.5)
+    second = window_rate({t: round(rates[1] * TICK_SECONDS * speed(t) * 100) for t in window}, 12.5, 15.0)
+    assert abs(second / first / 0.5 - 1) > 0.10
+
+
+@pytest.mark.parametrize(
+    ("side_seconds", "guard_seconds"), [(1.0, 0.05), (1.0, 0.25), (2.94, 0.75), (6.0, 0.1)]
+)
+def test_turns_count_at_least_the_time_asked_in_whole_cycles_of_about_four_guards(
+    side_seconds: float, guard_seconds: float
+) -> None:
+    turns = Turns(side_seconds=side_seconds, guard_seconds=guard_seconds)
+    rotation = turns.rotation(3, origin=0)
+    assert side_seconds <= rotation.side_ticks * TICK_SECONDS < side_seconds + rotation.cycles * TICK_SECONDS
+    assert rotation.guard * TICK_SECONDS == pytest.approx(guard_seconds)
+    assert 2.5 * rotation.guard <= rotation.slot - rotation.guard or rotation.cycles == 1
+
+
+def test_one_server_alone_gets_a_plain_window_whatever_the_guard() -> None:
+    rotation = Turns(side_seconds=1.5, guard_seconds=0.25).rotation(1, origin=0)
+    assert (rotation.slot, rotation.guard, rotation.side_ticks) == (1, 0, 150)
