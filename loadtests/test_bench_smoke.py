@@ -26,7 +26,9 @@ def test_smoke_profile_measures_both_front_ends_and_compares_them(tmp_path: Path
         assert [t.launch for t in cell.trials] == list(range(results.design.launches))
         for trial in cell.trials:
             assert trial.rps > 0 and trial.failures == 0
-            assert trial.window_seconds == pytest.approx(results.design.windows[cell.scenario], abs=0.02)
+            # Whole ticks per slot: at most a tick more per cycle, under 7 % with guards ≥ 50 ms.
+            counted = results.design.windows[cell.scenario]
+            assert counted <= trial.window_seconds + 1e-9 <= counted * 1.07
             assert trial.latency.p50_ms <= trial.latency.p99_ms
             assert trial.server_cpu_percent > 0 and trial.cpu_ms_per_request > 0
             assert trial.memory and all(p.uss_mib > 0 for p in trial.memory)

@@ -47,9 +47,9 @@ WARM_UP: dict[Target, str] = {"implementation": "mixed", "floor": "floor_product
 PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 ORDER_SEED = 20261207  # the launches' random orders are the same from run to run
 CellKey = tuple[str, Target, str]  # (server name, target, scenario played)
-# A scenario's first turns, long enough for a login's half-second responses (a slot shorter than
-# the responses would count nothing true); its first trial then sizes them (turns_for).
-FIRST_TURNS = Turns(side_seconds=1.0, guard_seconds=0.25)
+# A scenario's first guard, long enough for a login's half-second responses (a slot shorter than
+# the responses would count nothing true); its first trial then sizes the turns (turns_for).
+FIRST_GUARD_SECONDS = 0.25
 
 
 def turns_for(trials: list[Trial], profile: Profile) -> Turns:
@@ -270,7 +270,7 @@ class Runner:
         and the scenario keeps them."""
         profile = self.plan.profile
         fresh = scenario not in state.turns
-        turns = state.turns.get(scenario, FIRST_TURNS.longer(profile.window_seconds))
+        turns = state.turns.get(scenario, Turns(profile.window_seconds, FIRST_GUARD_SECONDS))
         for _ in range(3):
             trials = self.rotation(generator, group, scenario, index, turns)
             needed = turns_for(trials, profile)
