@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from types import ModuleType
 from typing import Protocol
@@ -17,6 +18,7 @@ from loadtests.config.options import Shared, add_shared
 from loadtests.session.session import Refused
 
 REFUSED = 2  # a server failed the verification gate
+TERMINATED = 128 + signal.SIGTERM
 
 # Study name → module under loadtests.studies, in the order `--help` lists them.
 STUDIES = {
@@ -65,8 +67,15 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """`kill <pid>` unwinds the run like Ctrl-C does: every server, generator and namespace it
+    started is stopped by the `with` blocks that started it, none left behind."""
+    raise SystemExit(TERMINATED)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     module: Study = study_module(args.study)
     try:
         return module.run(args)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import os
+import signal
+import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -228,3 +233,32 @@ def test_isolation_is_weak_when_the_generator_shares_a_cpu_with_the_server() -> 
     assert not topology([0], [1]).weak_isolation or topology([0], [1]).shared_cores
     assert topology([0, 1], [1]).overlapping == [1]
     assert topology([0, 1], [1]).weak_isolation
+
+
+def test_sigterm_unwinds_a_study_like_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kill <pid>` on a run stops what its `with` blocks started, as Ctrl-C does."""
+    stopped: list[str] = []
+
+    class Study:
+        SHARED = ()
+
+        @staticmethod
+        def run(args: object) -> int:
+            with ExitStack() as stack:
+                stack.callback(stopped.append, "servers")
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)  # the handler raises before this ends
+            return 0
+
+    monkeypatch.setattr(cli, "study_module", lambda name: Study)
+    bare = argparse.ArgumentParser()
+    bare.set_defaults(study="bench")
+    monkeypatch.setattr(cli, "parser", lambda: bare)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli.main([])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert ended.value.code == cli.TERMINATED
+    assert stopped == ["servers"]
