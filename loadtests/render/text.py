@@ -134,7 +134,7 @@ def sentence(results: Results, c: Comparison) -> str:
     if c.verdict == "no-difference":
         band = 100 * results.thresholds.no_difference
         return f"No difference detectable between {fastapi} and {flask} ({interval}: within ±{band:.0f} %)."
-    if c.flags:
+    if c.stopped == "flagged":
         return f"Inconclusive: {', '.join(c.flags)} ({fastapi} ÷ {flask}: {interval})."
     return f"Inconclusive: the interval is too wide to tell ({fastapi} ÷ {flask}: {interval})."
 

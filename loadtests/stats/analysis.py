@@ -162,6 +162,22 @@ def targeted(fastapi: ServerConfig, flask: ServerConfig) -> bool:
     return pairing(fastapi, flask) != "cross-server"
 
 
+def took_turns(design: Design | None, fastapi: ServerConfig, flask: ServerConfig) -> bool:
+    """Whether the two sides were measured taking turns in one trial (runs that record slots
+    do so for every targeted pair)."""
+    return bool(design and design.slots) and targeted(fastapi, flask)
+
+
+# Flags that say the machine, not the server, set the pace. Taking turns puts both sides under
+# the same machine, so these mark the cells but leave a turns comparison's verdict to its interval.
+MACHINE_FLAGS = frozenset({"cpu-steal"})
+
+
+def blocking_flags(flags: Sequence[str], turns: bool) -> list[str]:
+    """The flags that make a comparison inconclusive whatever its interval says."""
+    return [f for f in flags if not (turns and f in MACHINE_FLAGS)]
+
+
 def compare(
     cells: list[Cell], servers: dict[str, ServerConfig], thresholds: Thresholds, design: Design | None = None
 ) -> list[Comparison]:
@@ -179,10 +195,11 @@ def compare(
             if fast is None or slow is None:
                 continue
             flags = sorted(set(fast.flags) | set(slow.flags))
-            estimate, look = looked(fast, slow, design, flags, thresholds.no_difference)
+            blocking = blocking_flags(flags, took_turns(design, fastapi, flask))
+            estimate, look = looked(fast, slow, design, blocking, thresholds.no_difference)
             if estimate is None:
                 continue
-            decided = verdict(estimate.low, estimate.high, flags, thresholds.no_difference)
+            decided = verdict(estimate.low, estimate.high, blocking, thresholds.no_difference)
             rows.append(
                 Comparison(
                     scenario=scenario,
@@ -197,7 +214,7 @@ def compare(
                     confidence=estimate.confidence,
                     launches=estimate.launches,
                     look=look,
-                    stopped=stop_reason(decided, flags, design, targeted(fastapi, flask)),
+                    stopped=stop_reason(decided, blocking, design, targeted(fastapi, flask)),
                 )
             )
     return sorted(rows, key=lambda r: (order[r.pairing], r.fastapi_server, r.flask_server))
@@ -222,7 +239,11 @@ def open_cells(results: Results) -> set[tuple[str, str]]:
     configs = {name: record.config for name, record in results.servers.items()}
     wanted: set[tuple[str, str]] = set()
     for c in results.comparisons:
-        if c.look == 2 and not c.flags and targeted(configs[c.fastapi_server], configs[c.flask_server]):
+        if (
+            c.look == 2
+            and c.stopped != "flagged"
+            and targeted(configs[c.fastapi_server], configs[c.flask_server])
+        ):
             wanted |= {(c.fastapi_server, c.scenario), (c.flask_server, c.scenario)}
     return wanted
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.results.bench import Thresholds
+from loadtests.results.bench import Design, Thresholds
 from loadtests.stats.analysis import analyse, cell_flags, floor_verdict, ratio_ci, verdict
 from tests.bench.factories import cell, results
 
@@ -117,6 +117,30 @@ def test_a_flagged_cell_makes_its_comparisons_inconclusive() -> None:
 
     assert comparison.verdict == "inconclusive"
     assert comparison.flags == ["generator-bound"]
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"), [({}, "inconclusive"), ({"health": [0.4, 0.1]}, "flask-faster")]
+)
+def test_steal_blocks_a_verdict_only_when_the_sides_were_measured_apart(
+    slots: dict[str, list[float]], expected: str
+) -> None:
+    """Taking turns puts both sides under the same stolen CPU: the flag stays on the cell and
+    the interval decides. Measured one after the other, the steal may have hit one side only."""
+    cells = [
+        cell("fastapi-granian-asgi", "health", [6000, 6100, 6050], steal=8),
+        cell("flask-granian-wsgi", "health", [9000, 9100, 9050]),
+    ]
+    design = Design(
+        first_look_launches=3, first_look_alpha=0.01, final_look_alpha=0.04, launches=3,
+        budget_seconds=0, ended="all-decided", windows={"health": 1.0}, slots=slots, orders=[],
+    )  # fmt: skip
+
+    (comparison,) = analyse(results(cells, ceiling=None).model_copy(update={"design": design})).comparisons
+
+    assert comparison.flags == ["cpu-steal"]
+    assert comparison.verdict == expected
+    assert comparison.stopped == ("flagged" if expected == "inconclusive" else "decided")
 
 
 def test_floor_shares_and_their_verdicts() -> None:
