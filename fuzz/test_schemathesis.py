@@ -2,7 +2,7 @@
 driven by the server's own /openapi.json: every check, all phases (coverage, fuzzing, stateful),
 as an admin. A failure shows Schemathesis's report, with a curl command per failing case.
 
-    pytest fuzz                          # the CI run (FUZZ_MAX_EXAMPLES=100 cases per operation)
+    pytest fuzz                          # the CI run (FUZZ_MAX_EXAMPLES=50 cases per operation)
     FUZZ_MAX_EXAMPLES=500 pytest fuzz    # the long run (`make fuzz`)
 """
 
@@ -22,7 +22,7 @@ from devtools.databases import fresh_database
 from devtools.servers import FRONT_ENDS, REPO_ROOT, ServerProcess, free_port, server_command
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "100"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "50"))
 
 
 @pytest.mark.live
