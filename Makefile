@@ -58,7 +58,7 @@ lock: install ## re-resolve requirements.lock from pyproject.toml
 differential: install ## every front end vs Flask on random request sequences: N of them (default 100 in-process on SQLite, 10 otherwise); MODE=inprocess|live, DATABASE=sqlite|postgresql
 	$(if $(N),DIFFERENTIAL_EXAMPLES=$(N)) $(PYTEST) contract_tests/differential -q --mode=$(or $(MODE),inprocess) --database=$(or $(DATABASE),sqlite)
 
-fuzz-ci: install ## Schemathesis against each live front end: every check and phase, 100 cases per operation
+fuzz-ci: install ## Schemathesis against each live front end: every check and phase, 50 cases per operation
 	$(PYTEST) fuzz -q
 
 fuzz: install ## the same, longer (FUZZ_MAX_EXAMPLES, default 500)
@@ -79,8 +79,9 @@ bench: install ## verify every server, then benchmark the quick profile until de
 bench-aa: install ## A/A: every server of the profile against a twin of itself; any faster/slower verdict is a false one
 	$(BENCH) --profile $(or $(PROFILE),quick) --aa $(ARGS)
 
-bench-smoke: install ## a smoke run of two servers, a refused one, an A/A pair; asserts the pipeline, never a speed
-	$(PY) -m pytest -p no:cacheprovider loadtests/test_bench_smoke.py -q
+bench-smoke: install ## a smoke run of two servers, a refused one, an A/A pair; nginx over HTTPS in front of one; asserts the pipeline, never a speed
+	bash devtools/install-nginx.sh
+	$(PY) -m pytest -p no:cacheprovider loadtests/test_bench_smoke.py loadtests/test_proxy_smoke.py -q
 
 bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
 	bash devtools/install-wrk.sh
@@ -105,8 +106,13 @@ resilience: install ## each server under faults: SIGTERM, database outage, pool 
 soak: install ## k6 at 70 % of capacity for 10 min per server (--servers to pick): errors, memory growth, p99 drift; results/resilience-<time>/soak.*
 	$(PY) -m loadtests resilience --soak --profile $(or $(PROFILE),quick) $(ARGS)
 
-resilience-smoke: install ## graceful shutdown, outage and pool 503s on one server each, a 60 s soak of a pair (needs root, PostgreSQL's server binaries)
+resilience-smoke: install ## graceful shutdown, outage and pool 503s on one server each, a 40 s soak of a pair (needs root, PostgreSQL's server binaries)
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_resilience_short.py -q
+
+.PHONY: deploy-drill
+deploy-drill: install ## per server: two instances behind nginx, a rolling deploy and a refused bad release under k6 load; results/deploy-<time>/
+	bash devtools/install-nginx.sh
+	$(PY) -m loadtests deploy $(ARGS)
 
 .PHONY: footprint
 footprint: install ## per front end: packages beyond the core, installed size, import time; idle USS per server; results/footprint-<time>/

@@ -32,6 +32,7 @@ STUDIES = {
     "resilience": "resilience",
     "scale": "scale",
     "footprint": "footprint",
+    "deploy": "deploy",
     "ui": "ui",
 }
 

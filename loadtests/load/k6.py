@@ -13,8 +13,11 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from loadtests.config.scenarios import SCENARIOS
@@ -70,10 +73,9 @@ def script(scenario: str, fixture: Fixture, path: Path) -> Path:
     return path
 
 
-def run(base_url: str, script_path: Path, rate: float, seconds: float, cpus: list[int]) -> K6Step:
-    """Offer `rate` requests a second for `seconds`. Enough virtual users are allowed for the
-    rate at one second per request; k6 drops (and counts) the arrivals it has no user for."""
-    summary = script_path.with_suffix(f".{round(rate)}.json")
+def command(base_url: str, script_path: Path, rate: float, seconds: float, cpus: list[int]) -> list[str]:
+    """k6 offering `rate` requests a second for `seconds`. Enough virtual users are allowed for
+    the rate at one second per request; k6 drops (and counts) the arrivals it has no user for."""
     env = {
         "BASE": base_url,
         "RATE": str(round(rate)),
@@ -81,11 +83,18 @@ def run(base_url: str, script_path: Path, rate: float, seconds: float, cpus: lis
         "VUS": str(math.ceil(rate * 0.2) + 10),
         "MAX_VUS": str(math.ceil(rate) + 20),
     }
-    command = ["taskset", "-c", ",".join(map(str, cpus)), binary(), "run", "--quiet", "--no-color"]
-    command += [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
-    command += ["--summary-export", str(summary), str(script_path)]
-    subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 120)
-    metrics = json.loads(summary.read_text())["metrics"]
+    argv = ["taskset", "-c", ",".join(map(str, cpus)), binary(), "run", "--quiet", "--no-color"]
+    argv += [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+    return [*argv, "--summary-export", str(summary_path(script_path, rate)), str(script_path)]
+
+
+def summary_path(script_path: Path, rate: float) -> Path:
+    return script_path.with_suffix(f".{round(rate)}.json")
+
+
+def step(script_path: Path, rate: float, seconds: float) -> K6Step:
+    """The step k6's summary of a run at `rate` reports, over `seconds` of load."""
+    metrics = json.loads(summary_path(script_path, rate).read_text())["metrics"]
     duration = metrics["http_req_duration"]
     requests = int(metrics["http_reqs"]["count"])
     return K6Step(
@@ -99,6 +108,29 @@ def run(base_url: str, script_path: Path, rate: float, seconds: float, cpus: lis
         p99_ms=duration["p(99)"],
         max_ms=duration["max"],
     )
+
+
+def run(base_url: str, script_path: Path, rate: float, seconds: float, cpus: list[int]) -> K6Step:
+    """Offer `rate` requests a second for `seconds` (see `command`)."""
+    argv = command(base_url, script_path, rate, seconds, cpus)
+    subprocess.run(argv, capture_output=True, text=True, check=True, timeout=seconds + 120)
+    return step(script_path, rate, seconds)
+
+
+def run_until(
+    base_url: str, script_path: Path, rate: float, stop: threading.Event, max_seconds: float, cpus: list[int]
+) -> tuple[K6Step, dict[str, int]]:
+    """A `classified_script` offering `rate` until `stop` is set (k6 interrupted with SIGINT
+    still writes its summary) or `max_seconds` pass: the step and its errors by kind."""
+    argv = command(base_url, script_path, rate, max_seconds, cpus)
+    began = time.monotonic()
+    with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        while process.poll() is None and not stop.wait(0.05):
+            pass
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    return step(script_path, rate, time.monotonic() - began), errors_by_kind(script_path, rate)
 
 
 # Product reads whose failures k6 counts by kind (the overload fault's): timeouts, resets, 503s …
@@ -143,13 +175,16 @@ def run_classified(
     base_url: str, script: Path, rate: float, seconds: float, cpus: list[int]
 ) -> tuple[K6Step, dict[str, int]]:
     """`run` of a `classified_script`: the step, and its errors by kind."""
-    step = run(base_url, script, rate, seconds, cpus)
-    metrics = json.loads(script.with_suffix(f".{round(rate)}.json").read_text())["metrics"]
+    return run(base_url, script, rate, seconds, cpus), errors_by_kind(script, rate)
+
+
+def errors_by_kind(script: Path, rate: float) -> dict[str, int]:
+    """The failed requests of a `classified_script`'s run at `rate`, by kind, dropped ones too."""
+    metrics = json.loads(summary_path(script, rate).read_text())["metrics"]
     errors = {
         label: int(metrics[f"kind_{name}"]["count"])
         for name, label in ERROR_KINDS.items()
         if f"kind_{name}" in metrics
     }
-    if step.dropped:
-        errors["dropped (no free k6 user)"] = step.dropped
-    return step, {label: n for label, n in errors.items() if n}
+    errors["dropped (no free k6 user)"] = int(metrics.get("dropped_iterations", {}).get("count", 0))
+    return {label: n for label, n in errors.items() if n}

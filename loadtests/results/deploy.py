@@ -1,0 +1,36 @@
+"""A rolling deploy and a refused bad release under load, behind nginx (`make deploy-drill`):
+the schema of deploy.json."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from loadtests.results.bench import K6Step
+from loadtests.results.machine import Machine
+
+
+class Drill(BaseModel):
+    server: str
+    front_end: str
+    instances: int
+    steady: K6Step = Field(description="the load before the drill, same rate: its p99 is the baseline")
+    during: K6Step = Field(description="the load from the first step of the rollout to the end of the drill")
+    errors: dict[str, int] = Field(description="failed requests during the drill, by kind")
+    rollout_seconds: float = Field(description="first new instance started → last old one stopped")
+    rolled_out: bool = Field(description="every instance in nginx's upstream runs the new release")
+    bad_release_refused: bool = Field(description="the bad release failed /ready and never got traffic")
+    rollback_seconds: float = Field(description="bad release started → refused and stopped")
+
+    @property
+    def failed(self) -> int:
+        return sum(self.errors.values())
+
+
+class DeployResults(BaseModel):
+    started_at: datetime
+    machine: Machine
+    rate: float = Field(description="offered load, req/s (k6, open loop, product reads)")
+    proxy: str = Field(description="the reverse proxy and its version")
+    drills: list[Drill]

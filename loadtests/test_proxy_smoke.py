@@ -1,0 +1,82 @@
+"""Part of `make bench-smoke`: nginx in front of a server over HTTPS, as loadtests/env/proxy.py
+runs it, and a short deploy drill. Asserted: the verification gate passes through the proxy,
+nginx's own errors speak the contract, a rolling deploy under load fails no request and a bad
+release is refused. Never a speed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from rich.console import Console
+
+from loadtests.config.dataset import SeedSpec
+from loadtests.config.matrix import Matrix
+from loadtests.config.plan import make_plan
+from loadtests.env.proxy import Proxy, reverse_proxy, unavailable_reason
+from loadtests.gate import verify
+from loadtests.session.session import Running, Session
+from loadtests.studies.deploy import drill
+
+SMALL_SEED = SeedSpec(users=50, products=200, orders=100)
+SERVER = "flask-granian-wsgi"
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    if (reason := unavailable_reason()) is not None:
+        pytest.fail(f"nginx is part of make test: {reason}")
+    out = tmp_path_factory.mktemp("proxy")
+    plan = make_plan("smoke", servers=[SERVER], seed=SMALL_SEED, out=out)
+    with Session.open(plan, Console()) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def server(session: Session) -> Iterator[Running]:
+    with session.serve(Matrix.load().servers[SERVER], env=verify.VERIFY_ENV) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def proxy(session: Session, server: Running) -> Iterator[Proxy]:
+    with reverse_proxy([server.endpoint.base_url], session.out / "proxy", tls=True) as running:
+        yield running
+
+
+def client(proxy: Proxy) -> httpx.Client:
+    return httpx.Client(base_url=proxy.base_url, verify=proxy.verify(), timeout=10)
+
+
+def test_the_gate_passes_through_nginx_over_https(session: Session, server: Running, proxy: Proxy) -> None:
+    with client(proxy) as http:
+        failures = verify.verify_implementation(http, session.fixture, server.database_url, session.settings)
+    assert failures == []
+    assert proxy.base_url.startswith("https://")
+
+
+def test_nginx_speaks_the_contract_for_its_own_errors(proxy: Proxy) -> None:
+    with client(proxy) as http:
+        # Over the app's 64 KiB: the app answers; over nginx's 1 MiB: nginx does, in the same words.
+        for size in (100_000, 2_000_000):
+            answer = http.post(
+                "/v1/orders", content=b"x" * size, headers={"Content-Type": "application/json"}
+            )
+            assert answer.status_code == 413, size
+            assert answer.json()["error"] == "payload_too_large"
+    proxy.reload(["http://127.0.0.1:9"])  # nothing listens there: the upstream is down
+    with client(proxy) as http:
+        answer = http.get("/health")
+    assert answer.status_code == 503 and answer.json()["error"] == "service_unavailable"
+
+
+def test_a_rolling_deploy_under_load_fails_no_request_and_refuses_a_bad_release(session: Session) -> None:
+    """`make deploy-drill` on one server: two instances replaced one at a time under k6 load,
+    then a release whose /ready fails refused before it gets any traffic."""
+    drilled = drill(session, Matrix.load().servers[SERVER], instances=2, rate=50, steady_seconds=1)
+
+    assert drilled.during.requests > 0
+    assert drilled.errors == {}, drilled.errors
+    assert drilled.rolled_out and drilled.bad_release_refused
+    assert drilled.rollout_seconds > 0 and drilled.rollback_seconds > 0
