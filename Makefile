@@ -39,9 +39,15 @@ contract-inprocess: install ## the contract suite against the three front ends s
 # make test runs the in-process mode only through the differential test (100 sequences on SQLite,
 # every front end's in-process target): the live runs hold every contract test, and the whole
 # in-process suite took .ci/run past its 15-minute limit on a slow machine (docs/testing.md).
-contract: install ## the contract suite against the three front ends live (gunicorn, uvicorn), SQLite then PostgreSQL
-	$(CONTRACT) --mode=live --database=sqlite
-	$(CONTRACT) --mode=live --database=postgresql
+# The two databases' passes run at once: each keeps about one core busy, and CI has two.
+contract: install ## the contract suite against the three front ends live (gunicorn, uvicorn), on SQLite and PostgreSQL at once
+	@mkdir -p var
+	@$(CONTRACT) --mode=live --database=sqlite > var/contract-sqlite.log 2>&1 & sqlite=$$!; \
+	$(CONTRACT) --mode=live --database=postgresql > var/contract-postgresql.log 2>&1; postgresql=$$?; \
+	wait $$sqlite; sqlite=$$?; \
+	for db in sqlite postgresql; do echo "== $$db"; tail -n 1 var/contract-$$db.log; done; \
+	test $$sqlite -eq 0 || cat var/contract-sqlite.log; test $$postgresql -eq 0 || cat var/contract-postgresql.log; \
+	test $$sqlite -eq 0 && test $$postgresql -eq 0
 
 lint: install ## ruff, mypy, and the import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
@@ -100,7 +106,8 @@ compare: install ## run B against run A: make compare A=results/<t1> B=results/<
 capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
 	$(PY) -m loadtests capacity $(ARGS)
 
-resilience: install ## each server under faults: SIGTERM, database outage, pool exhaustion, overload, slow clients; write results/resilience-<time>/resilience.*
+resilience: install ## each server under faults: SIGTERM, database outage, pool exhaustion, overload, slow clients (ARGS="--proxy nginx": behind nginx); write results/resilience-<time>/resilience.*
+	bash devtools/install-nginx.sh
 	$(PY) -m loadtests resilience --profile $(or $(PROFILE),quick) $(ARGS)
 
 soak: install ## k6 at 70 % of capacity for 10 min per server (--servers to pick): errors, memory growth, p99 drift; results/resilience-<time>/soak.*
