@@ -71,7 +71,8 @@ SLICE_HEADERS = ["slice", "requests", "failed", "dropped", "p50 ms", "p99 ms", "
 
 
 def title(results: ResilienceResults) -> str:
-    return "Soak" if results.kind == "soak" else "Resilience"
+    name = "Soak" if results.kind == "soak" else "Resilience"
+    return f"{name} behind {results.proxy}" if results.proxy else name
 
 
 def matrix(results: ResilienceResults) -> tuple[list[str], list[list[str]]]:

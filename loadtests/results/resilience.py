@@ -159,4 +159,7 @@ class ResilienceResults(BaseModel):
     machine: Machine
     k6: str | None
     slo_p99_ms: float
+    proxy: str | None = Field(
+        default=None, description="the reverse proxy every fault's clients went through"
+    )
     servers: list[ServerResilience]

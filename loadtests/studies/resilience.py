@@ -25,6 +25,7 @@ from loadtests.config.options import Shared, out_folder
 from loadtests.config.plan import make_plan
 from loadtests.env.cluster import private_cluster, unavailable_reason
 from loadtests.env.databases import SeededDatabases
+from loadtests.env.proxy import nginx_version
 from loadtests.env.sampling import machine
 from loadtests.load import k6
 from loadtests.render import resilience as render
@@ -65,6 +66,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rate", type=float, help="the soak's rate (default: 70 %% of a quick capacity search)")
     p.add_argument("--capacity-rps", type=float, help="skip the capacity search: use this for every server")
     p.add_argument("--slo-p99-ms", type=float, default=100.0, help="the latency objective")
+    p.add_argument(
+        "--proxy",
+        choices=["nginx"],
+        help="the clients reach each server through a private nginx (docs/deployment.md), on its CPUs",
+    )
 
 
 def open_context(
@@ -123,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     servers = []
     with Session.open(plan, console) as session:
         ctx, no_postgres = open_context(session, set(faults_run), args.slo_p99_ms, args.capacity_rps)
+        ctx.proxy = args.proxy == "nginx"
         for config in plan.servers:
             result = ServerResilience(server=config.name, label=config.label, front_end=config.front_end)
             for fault in faults_run:
@@ -148,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
         machine=machine(plan.server_cpus, plan.generator_cpus),
         k6=version,
         slo_p99_ms=args.slo_p99_ms,
+        proxy=nginx_version() if ctx.proxy else None,
         servers=servers,
     )
     render.write(results, plan.out, console)

@@ -3,20 +3,25 @@ counted, and a quick capacity search."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from loadtests.config.matrix import CapacityProfile
+from loadtests.config.matrix import CapacityProfile, ServerConfig
 from loadtests.env.cluster import PrivateCluster
 from loadtests.env.databases import SeededDatabases
 from loadtests.env.fixture import Fixture
+from loadtests.env.proxy import reverse_proxy
 from loadtests.load import k6
 from loadtests.load.capacity import capacity, search, stepper
 from loadtests.load.client import Outcome, Request
+from loadtests.load.trial import Endpoint
 from loadtests.session.session import Running, Session
 
 ORDERED_PRODUCTS = 50
@@ -34,6 +39,21 @@ class Context:
     postgres: SeededDatabases | None = None
     cluster: PrivateCluster | None = None
     capacity_rps: float | None = None  # given on the command line: no search
+    proxy: bool = False  # every fault's clients reach the server through nginx (--proxy nginx)
+
+
+@contextmanager
+def serve(ctx: Context, config: ServerConfig, **options: Any) -> Iterator[Running]:
+    """A fresh start of `config` for a fault (Session.serve's `options`); with `ctx.proxy`, its
+    endpoint is a private nginx in front of it, on the server's CPUs (the pid stays the
+    server's: signals and memory readings go to it)."""
+    with ctx.session.serve(config, **options) as running:
+        if not ctx.proxy:
+            yield running
+            return
+        folder = ctx.session.out / "proxy"
+        with reverse_proxy([running.endpoint.base_url], folder, cpus=ctx.session.plan.server_cpus) as proxy:
+            yield dataclasses.replace(running, endpoint=Endpoint(proxy.base_url, running.endpoint.pid))
 
 
 def address(running: Running) -> tuple[str, int]:

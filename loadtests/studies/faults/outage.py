@@ -21,6 +21,7 @@ from loadtests.studies.faults.context import (
     order,
     outcome_key,
     product_read,
+    serve,
 )
 from loadtests.studies.faults.database import OrdersAfter, max_order, orders_after, stock
 
@@ -84,7 +85,7 @@ def outage(ctx: Context, config: ServerConfig) -> Outage:
     then started: 503s in the contract's format within the bound, recovery without a restart,
     and no partial order."""
     assert ctx.postgres is not None and ctx.cluster is not None
-    with ctx.session.serve(config, databases=ctx.postgres) as running:
+    with serve(ctx, config, databases=ctx.postgres) as running:
         host, port = address(running)
         stock_before, last_order = stock(running.database_url), max_order(running.database_url)
         reads = product_read(ctx.session.fixture.products)

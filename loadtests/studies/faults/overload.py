@@ -9,7 +9,13 @@ from loadtests.config.matrix import ServerConfig
 from loadtests.env.sampling import wait_idle
 from loadtests.load import k6
 from loadtests.results.resilience import Overload, Window
-from loadtests.studies.faults.context import QUICK_SEARCH_START_RPS, REQUEST_TIMEOUT, Context, quick_capacity
+from loadtests.studies.faults.context import (
+    QUICK_SEARCH_START_RPS,
+    REQUEST_TIMEOUT,
+    Context,
+    quick_capacity,
+    serve,
+)
 
 OVERLOAD_SECONDS = 30.0
 OVERLOAD_FACTOR = 2.0
@@ -21,7 +27,7 @@ RECOVERY_BOUND_SECONDS = 30.0
 def overload(ctx: Context, config: ServerConfig) -> Overload:
     """Open-loop arrivals at twice the capacity for 30 s, then half the capacity in 5 s windows
     until a window is back within the SLO."""
-    with ctx.session.serve(config) as running:
+    with serve(ctx, config) as running:
         found, source = quick_capacity(ctx, running, ctx.session.out)
         capacity = found or QUICK_SEARCH_START_RPS / 2
         if found is None:

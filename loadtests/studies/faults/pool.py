@@ -11,7 +11,7 @@ import psycopg
 from loadtests.config.matrix import ServerConfig
 from loadtests.load.client import Outcome, Request, one
 from loadtests.results.resilience import Pool
-from loadtests.studies.faults.context import Context, address, outcome_key
+from loadtests.studies.faults.context import Context, address, outcome_key, serve
 from loadtests.studies.faults.database import psycopg_url
 
 POOL_SIZE = 1  # DB_POOL_SIZE: 1 pooled + 1 overflow connection per process
@@ -27,7 +27,7 @@ def pool(ctx: Context, config: ServerConfig) -> Pool:
     assert ctx.postgres is not None
     held_count = 2 * POOL_SIZE
     env = {"DB_POOL_SIZE": str(POOL_SIZE), "DB_POOL_TIMEOUT": str(POOL_TIMEOUT_SECONDS)}
-    with ctx.session.serve(config, env=env, databases=ctx.postgres) as running:
+    with serve(ctx, config, env=env, databases=ctx.postgres) as running:
         host, port = address(running)
         locked = 1
         body = json.dumps({"items": [{"product_id": locked, "quantity": 1}]}).encode()

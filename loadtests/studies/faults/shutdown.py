@@ -18,7 +18,7 @@ from loadtests.config.matrix import ServerConfig
 from loadtests.env.sampling import tree
 from loadtests.load.client import Load, Request, closed_loop
 from loadtests.results.resilience import Shutdown
-from loadtests.studies.faults.context import Context, address, product_read
+from loadtests.studies.faults.context import Context, address, product_read, serve
 
 SHUTDOWN_CLIENTS = 16
 SHUTDOWN_WARM_SECONDS = 3.0
@@ -62,7 +62,7 @@ async def _drive(
 def shutdown(ctx: Context, config: ServerConfig) -> Shutdown:
     """Steady keep-alive load, SIGTERM to the server's master: every request sent before the
     signal must get a complete answer."""
-    with ctx.session.serve(config) as running:
+    with serve(ctx, config) as running:
         host, port = address(running)
         pid = running.endpoint.pid
         processes = tree([pid])

@@ -10,7 +10,14 @@ from collections import Counter
 from loadtests.config.matrix import ServerConfig
 from loadtests.load.client import Load, closed_loop, percentile
 from loadtests.results.resilience import LoadFigures, SlowClients
-from loadtests.studies.faults.context import REQUEST_TIMEOUT, Context, address, outcome_key, product_read
+from loadtests.studies.faults.context import (
+    REQUEST_TIMEOUT,
+    Context,
+    address,
+    outcome_key,
+    product_read,
+    serve,
+)
 
 SLOW_CONNECTIONS = 200
 SLOW_SECONDS = 30.0
@@ -61,7 +68,7 @@ async def _trickle(host: str, port: int, until: float, opened: list[socket.socke
 def slow_clients(ctx: Context, config: ServerConfig) -> SlowClients:
     """200 connections trickling headers while normal clients run a steady paced load: do the
     normal clients still get answers, as fast as without them?"""
-    with ctx.session.serve(config) as running:
+    with serve(ctx, config) as running:
         host, port = address(running)
         reads = product_read(ctx.session.fixture.products)
 

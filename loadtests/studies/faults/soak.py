@@ -6,7 +6,7 @@ from loadtests.config.matrix import ServerConfig
 from loadtests.env.sampling import memory_of, wait_idle
 from loadtests.load import k6
 from loadtests.results.resilience import Minute, Soak
-from loadtests.studies.faults.context import Context, quick_capacity
+from loadtests.studies.faults.context import Context, quick_capacity, serve
 
 SOAK_GROWTH_LIMIT_PERCENT = 10.0
 
@@ -16,7 +16,7 @@ def soak(
 ) -> Soak:
     """k6 open loop (product reads) at 70 % of capacity, or at `rate`, in slices: errors, the
     server tree's memory after each slice, and p99 of the first and the last slice."""
-    with ctx.session.serve(config) as running:
+    with serve(ctx, config) as running:
         if rate is None:
             found, source = quick_capacity(ctx, running, ctx.session.out)
             if found is None:
