@@ -3,6 +3,7 @@ code, checked before anything starts."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from devtools.servers import REPO_ROOT
 from loadtests.config.dataset import DatabaseKind, SeedSpec
 from loadtests.config.matrix import FrontEnd, Matrix, Profile, ServerConfig, Target
+from loadtests.config.options import out_folder
 from loadtests.config.scenarios import USER_CLASSES
 
 
@@ -102,4 +104,17 @@ def make_plan(
         out=out or REPO_ROOT / "results" / f"bench-{stamp}",
         sabotage=os.environ.get("BENCH_SABOTAGE") or None,
         aa=aa,
+    )
+
+
+def servers_plan(args: argparse.Namespace) -> RunPlan:
+    """The plan of a study that starts servers one at a time, no floors: the profile's servers
+    (or --servers), on the CPUs of the shared options, writing to --out."""
+    return make_plan(
+        args.profile,
+        servers=args.servers.split(",") if args.servers else None,
+        profile_overrides={"floor": False},
+        server_cpus=args.server_cpus,
+        generator_cpus=args.generator_cpus,
+        out=out_folder(args),
     )

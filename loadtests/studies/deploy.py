@@ -24,8 +24,8 @@ import httpx
 from rich.console import Console
 
 from loadtests.config.matrix import ServerConfig
-from loadtests.config.options import Shared, out_folder
-from loadtests.config.plan import make_plan
+from loadtests.config.options import Shared
+from loadtests.config.plan import servers_plan
 from loadtests.env.proxy import nginx_version, reverse_proxy
 from loadtests.env.sampling import machine
 from loadtests.load import k6
@@ -57,14 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.instances < 2:
         raise SystemExit("a rolling deploy needs at least two instances")
     console = Console()
-    plan = make_plan(
-        args.profile,
-        servers=args.servers.split(",") if args.servers else None,
-        profile_overrides={"floor": False},
-        server_cpus=args.server_cpus,
-        generator_cpus=args.generator_cpus,
-        out=out_folder(args),
-    )
+    plan = servers_plan(args)
     k6.check_binary()
     started_at = datetime.now(UTC)
     with Session.open(plan, console) as session:

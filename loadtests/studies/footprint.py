@@ -20,8 +20,8 @@ import httpx
 from rich.console import Console
 
 from loadtests.config.matrix import ServerConfig
-from loadtests.config.options import Shared, out_folder
-from loadtests.config.plan import make_plan
+from loadtests.config.options import Shared
+from loadtests.config.plan import servers_plan
 from loadtests.env.footprint import package, probe
 from loadtests.env.sampling import machine, memory_of
 from loadtests.render import footprint as view
@@ -44,14 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
-    plan = make_plan(
-        args.profile,
-        servers=args.servers.split(",") if args.servers else None,
-        profile_overrides={"floor": False},
-        server_cpus=args.server_cpus,
-        generator_cpus=args.generator_cpus,
-        out=out_folder(args),
-    )
+    plan = servers_plan(args)
     started_at = datetime.now(UTC)
     with Session.open(plan, console) as session:
         front_ends = sorted({config.front_end for config in plan.servers})

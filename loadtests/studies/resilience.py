@@ -20,9 +20,9 @@ from functools import partial
 
 from rich.console import Console
 
-from loadtests.config.matrix import Matrix, ServerConfig
-from loadtests.config.options import Shared, out_folder
-from loadtests.config.plan import make_plan
+from loadtests.config.matrix import ServerConfig
+from loadtests.config.options import Shared
+from loadtests.config.plan import servers_plan
 from loadtests.env.cluster import private_cluster, unavailable_reason
 from loadtests.env.databases import SeededDatabases
 from loadtests.env.proxy import nginx_version
@@ -109,21 +109,12 @@ def run_fault(
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
-    matrix = Matrix.load()
     chosen = args.faults.split(",") if args.faults else list(FAULTS)
     if unknown := [f for f in chosen if f not in FAULTS]:
         raise SystemExit(f"unknown fault {', '.join(unknown)}; known: {', '.join(FAULTS)}")
     faults_run = ["soak"] if args.soak else chosen
     soak_run = partial(soak, seconds=args.soak_seconds, slice_seconds=args.slice_seconds, rate=args.rate)
-    plan = make_plan(
-        args.profile,
-        matrix,
-        servers=args.servers.split(",") if args.servers else None,
-        profile_overrides={"floor": False},
-        server_cpus=args.server_cpus,
-        generator_cpus=args.generator_cpus,
-        out=out_folder(args),
-    )
+    plan = servers_plan(args)
     version = k6.check_binary() if K6_FAULTS & set(faults_run) else None
     started_at = datetime.now(UTC)
     servers = []
