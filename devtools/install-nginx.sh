@@ -14,10 +14,7 @@ if [ -x "$TARGET/usr/sbin/nginx" ]; then
 fi
 workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT
-cd "$workdir"
-apt-get download "nginx=$VERSION" 2>/dev/null || { apt-get update -qq && apt-get download "nginx=$VERSION"; }
-package=$(ls nginx_*.deb)
-echo "$SHA256  $package" | sha256sum -c -
+package=$(bash "$ROOT/devtools/download-deb.sh" nginx "$VERSION" "$SHA256" "$workdir")
 mkdir -p "$TARGET.partial"
 dpkg-deb -x "$package" "$TARGET.partial"
 "$TARGET.partial/usr/sbin/nginx" -V 2>&1 | grep -q -- --with-http_ssl_module

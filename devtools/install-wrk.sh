@@ -10,8 +10,5 @@ if [ "$(dpkg-query -W -f='${Version}' wrk 2>/dev/null || true)" = "$VERSION" ]; 
 fi
 workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT
-cd "$workdir"
-apt-get download "wrk=$VERSION" 2>/dev/null || { apt-get update -qq && apt-get download "wrk=$VERSION"; }
-package=$(ls wrk_*.deb)
-echo "$SHA256  $package" | sha256sum -c -
-apt-get install -y -qq "./$package"
+package=$(bash "$(dirname "$0")/download-deb.sh" wrk "$VERSION" "$SHA256" "$workdir")
+apt-get install -y -qq "$package"
