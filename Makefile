@@ -79,7 +79,11 @@ BENCH := $(PY) -m loadtests bench
 
 .PHONY: bench bench-aa bench-smoke ui bench-crosscheck bench-instrumentation capacity bench-distributed compare resilience resilience-smoke soak
 
-bench: install ## verify every server, then benchmark the quick profile until decided, 16 launches or the budget (PROFILE=full: more), write results/bench-<time>/
+# nginx is installed only for the runs that put it in front of the servers (--proxy nginx).
+NGINX_IF_PROXY = $(if $(findstring --proxy,$(ARGS)),bash devtools/install-nginx.sh)
+
+bench: install ## verify every server, then benchmark the quick profile until decided, 16 launches or the budget (PROFILE=full: more; ARGS="--proxy nginx --tls --instances 2": also behind nginx), write results/bench-<time>/
+	$(NGINX_IF_PROXY)
 	$(BENCH) --profile $(or $(PROFILE),quick) $(ARGS)
 
 bench-aa: install ## A/A: every server of the profile against a twin of itself; any faster/slower verdict is a false one
@@ -103,7 +107,8 @@ bench-distributed: install ## Locust master + 2 workers on test hosts (network n
 compare: install ## run B against run A: make compare A=results/<t1> B=results/<t2> [ARGS=--fail-on-regression 5%]; writes compare.md/.html into B
 	$(PY) -m loadtests compare $(A) $(B) $(ARGS)
 
-capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms), write results/capacity-<ts>/
+capacity: install ## open-loop capacity (k6) of each server within p99 <= 100 ms (--slo-p99-ms; --proxy nginx [--tls]), write results/capacity-<ts>/
+	$(NGINX_IF_PROXY)
 	$(PY) -m loadtests capacity $(ARGS)
 
 resilience: install ## each server under faults: SIGTERM, database outage, pool exhaustion, overload, slow clients (ARGS="--proxy nginx": behind nginx); write results/resilience-<time>/resilience.*

@@ -12,10 +12,11 @@ from loadtests.studies.report import load
 
 VERDICTS = {"fastapi-faster", "flask-faster", "no-difference", "inconclusive"}
 STOPS = {"decided", "flagged", "budget-spent", "launch-limit"}
+SMALL_SEED = ["--users-seed", "50", "--products", "200", "--orders", "100"]  # seeding is not under test
 
 
 def test_smoke_profile_measures_both_front_ends_and_compares_them(tmp_path: Path) -> None:
-    assert cli.main(["bench", "--profile", "smoke", "--out", str(tmp_path)]) == 0
+    assert cli.main(["bench", "--profile", "smoke", *SMALL_SEED, "--out", str(tmp_path)]) == 0
 
     raw = json.loads((tmp_path / "results.json").read_text())
     assert raw["schema_version"] == 3
@@ -50,7 +51,7 @@ def test_a_server_that_fails_verification_is_refused_with_no_numbers(
 ) -> None:
     monkeypatch.setenv("BENCH_SABOTAGE", "product_ids")
 
-    assert cli.main(["bench", "--profile", "smoke", "--out", str(tmp_path)]) == 2
+    assert cli.main(["bench", "--profile", "smoke", *SMALL_SEED, "--out", str(tmp_path)]) == 2
 
     results = load(tmp_path / "results.json")
     assert results.cells == [] and results.comparisons == []
@@ -61,7 +62,17 @@ def test_a_server_that_fails_verification_is_refused_with_no_numbers(
 def test_an_aa_run_compares_a_server_with_its_twin_and_counts_false_verdicts(tmp_path: Path) -> None:
     assert (
         cli.main(
-            ["bench", "--profile", "smoke", "--aa", "--servers", "flask-granian-wsgi", "--out", str(tmp_path)]
+            [
+                "bench",
+                "--profile",
+                "smoke",
+                "--aa",
+                "--servers",
+                "flask-granian-wsgi",
+                *SMALL_SEED,
+                "--out",
+                str(tmp_path),
+            ]
         )
         == 0
     )

@@ -1,25 +1,28 @@
 """Part of `make bench-smoke`: nginx in front of a server over HTTPS, as loadtests/env/proxy.py
-runs it, and a short deploy drill. Asserted: the verification gate passes through the proxy,
-nginx's own errors speak the contract, a rolling deploy under load fails no request and a bad
-release is refused. Never a speed."""
+runs it, and a short deploy drill. Asserted: a benchmark behind the proxy verifies and measures
+each variant, nginx's own errors speak the contract, a rolling deploy under load fails no
+request and a bad release is refused. Never a speed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from rich.console import Console
 
+from loadtests import cli
 from loadtests.config.dataset import SeedSpec
 from loadtests.config.matrix import Matrix
 from loadtests.config.plan import make_plan
 from loadtests.env.proxy import Proxy, reverse_proxy, unavailable_reason
-from loadtests.gate import verify
 from loadtests.session.session import Running, Session
 from loadtests.studies.deploy import drill
+from loadtests.studies.report import load
 
 SMALL_SEED = SeedSpec(users=50, products=200, orders=100)
+SMALL_SEED_ARGS = ["--users-seed", "50", "--products", "200", "--orders", "100"]
 SERVER = "flask-granian-wsgi"
 
 
@@ -35,7 +38,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 
 @pytest.fixture(scope="module")
 def server(session: Session) -> Iterator[Running]:
-    with session.serve(Matrix.load().servers[SERVER], env=verify.VERIFY_ENV) as running:
+    with session.serve(Matrix.load().servers[SERVER]) as running:
         yield running
 
 
@@ -49,11 +52,36 @@ def client(proxy: Proxy) -> httpx.Client:
     return httpx.Client(base_url=proxy.base_url, verify=proxy.verify(), timeout=10)
 
 
-def test_the_gate_passes_through_nginx_over_https(session: Session, server: Running, proxy: Proxy) -> None:
-    with client(proxy) as http:
-        failures = verify.verify_implementation(http, session.fixture, server.database_url, session.settings)
-    assert failures == []
-    assert proxy.base_url.startswith("https://")
+def test_a_bench_behind_nginx_over_https_gates_and_measures_each_variant(tmp_path: Path) -> None:
+    """`make bench ARGS="--proxy nginx --tls"` on one server: the gate passes through nginx over
+    HTTPS (every variant is verified before it is timed), and each variant is a share of its
+    server with the proxy's CPU."""
+    small = ["--users-seed", "50", "--products", "200", "--orders", "100"]
+    argv = [
+        "bench",
+        "--profile",
+        "smoke",
+        "--servers",
+        SERVER,
+        "--proxy",
+        "nginx",
+        "--tls",
+        "--launches",
+        "2",
+    ]
+    assert cli.main([*argv, *small, "--out", str(tmp_path)]) == 0
+
+    results = load(tmp_path / "results.json")
+    assert all(not record.refused for record in results.servers.values())
+    shares = {s.server: s for s in results.variant_shares}
+    assert set(shares) == {f"{SERVER}-nginx", f"{SERVER}-nginx-tls"}
+    assert shares[f"{SERVER}-nginx"].of == SERVER and shares[f"{SERVER}-nginx-tls"].change == "TLS at nginx"
+    for share in shares.values():
+        assert share.ci95[0] <= share.share <= share.ci95[1] and share.launches >= 2
+        assert share.proxy_cpu_percent is not None and share.proxy_cpu_percent > 0
+    for cell in results.cells:
+        assert all(t.failures == 0 and t.successes > 0 for t in cell.trials)
+    assert "Behind nginx" in (tmp_path / "summary.md").read_text()
 
 
 def test_nginx_speaks_the_contract_for_its_own_errors(proxy: Proxy) -> None:

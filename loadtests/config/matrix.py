@@ -47,12 +47,46 @@ class ServerConfig(BaseModel):
     notes: str = Field(description="what this server does besides running the framework")
     command: list[str]
     twin_of: str | None = Field(default=None, description="A/A runs: the server this is a copy of")
+    proxy: Literal["nginx"] | None = Field(default=None, description="what the clients reach it through")
+    tls: bool = Field(default=False, description="HTTPS, terminated by the proxy")
+    instances: int = Field(default=1, ge=1, description="processes of this command behind the proxy")
+    variant_of: str | None = Field(
+        default=None, description="proxy runs: the server whose req/s and p99 this one's are a share of"
+    )
 
     def twin(self) -> ServerConfig:
         """The same app under the same command, measured as if it were another server (A/A)."""
         return self.model_copy(
             update={"name": f"{self.name}-twin", "label": f"{self.label}, twin", "twin_of": self.name}
         )
+
+    def behind_proxy(self, of: ServerConfig, *, tls: bool = False, instances: int = 1) -> ServerConfig:
+        """This server's command, `instances` times, behind nginx (over HTTPS with `tls`), measured
+        as a share of `of`."""
+        suffix = "-nginx" + ("-tls" if tls else "") + (f"-x{instances}" if instances > 1 else "")
+        return self.model_copy(
+            update={
+                "name": self.name + suffix,
+                "label": f"{self.label}, {self.route_text(tls, instances)}",
+                "proxy": "nginx",
+                "tls": tls,
+                "instances": instances,
+                "variant_of": of.name,
+            }
+        )
+
+    @staticmethod
+    def route_text(tls: bool, instances: int) -> str:
+        return (
+            "behind nginx"
+            + (" over HTTPS" if tls else "")
+            + (f", {instances} instances" if instances > 1 else "")
+        )
+
+    @property
+    def route(self) -> tuple[str | None, bool, int]:
+        """How clients reach the server: FastAPI and Flask are compared on the same route only."""
+        return self.proxy, self.tls, self.instances
 
     def argv(self, target: str, port: int) -> list[str]:
         values = {

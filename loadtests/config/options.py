@@ -50,6 +50,26 @@ def add_shared(parser: argparse.ArgumentParser, shared: tuple[Shared, ...]) -> N
         )
 
 
+def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
+    """The proxy axis (config/plan.with_variants): each server also behind nginx, measured
+    taking turns with itself."""
+    parser.add_argument(
+        "--proxy",
+        choices=["nginx"],
+        help="each server also behind a private nginx on the server CPUs: its share of req/s and p99 kept",
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="with --proxy: also over HTTPS, terminated by nginx"
+    )
+    parser.add_argument(
+        "--instances",
+        type=cpu_list,
+        default=[],
+        metavar="N,N,...",
+        help="with --proxy: also as N processes behind nginx, e.g. 2,4 (scale-out: a share of one instance)",
+    )
+
+
 def replicates(text: str) -> int:
     """A number of rounds or trials that an interval is taken over: two at least."""
     count = int(text)

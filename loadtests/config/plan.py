@@ -63,9 +63,18 @@ def make_plan(
     generator_processes: int = 1,
     out: Path | None = None,
     aa: bool = False,
+    proxy: str | None = None,
+    tls: bool = False,
+    instances: list[int] | None = None,
 ) -> RunPlan:
-    """A checked plan: a profile of the matrix, with what the caller changes."""
+    """A checked plan: a profile of the matrix, with what the caller changes. `proxy` adds each
+    server's variants behind nginx (loadtests/env/proxy.py): with `tls` over HTTPS, and as each
+    of `instances` processes."""
     matrix = matrix or Matrix.load()
+    if (tls or instances) and not proxy:
+        raise SystemExit("--tls and --instances are options of --proxy nginx")
+    if proxy and aa:
+        raise SystemExit("an A/A run compares twins on one route: --aa takes no --proxy")
     if profile_name not in matrix.profiles:
         raise SystemExit(f"unknown profile {profile_name!r}; known: {', '.join(matrix.profiles)}")
     updates = {key: value for key, value in (profile_overrides or {}).items() if value is not None}
@@ -90,10 +99,14 @@ def make_plan(
     changes = {key: value for key, value in (server_overrides or {}).items() if value is not None}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     configs = [matrix.servers[name].model_copy(update=changes) for name in profile.servers]
+    if aa:
+        configs = [both for c in configs for both in (c, c.twin())]
+    elif proxy:
+        configs = [variant for c in configs for variant in with_variants(c, tls, instances or [])]
     return RunPlan(
         profile_name=profile_name,
         profile=Profile.model_validate(profile.model_dump()),
-        servers=[both for c in configs for both in (c, c.twin())] if aa else configs,
+        servers=configs,
         targets=matrix.targets,
         database="postgresql" if postgres else "sqlite",
         admin_url=postgres,
@@ -105,6 +118,18 @@ def make_plan(
         sabotage=os.environ.get("BENCH_SABOTAGE") or None,
         aa=aa,
     )
+
+
+def with_variants(config: ServerConfig, tls: bool, instances: list[int]) -> list[ServerConfig]:
+    """`config` itself, behind nginx, over HTTPS there, and as more instances behind it: each
+    variant a share of the one it differs from in one thing alone (nginx of the server itself;
+    TLS and more instances of one instance behind nginx)."""
+    proxied = config.behind_proxy(config)
+    variants = [config, proxied]
+    if tls:
+        variants.append(config.behind_proxy(proxied, tls=True))
+    variants += [config.behind_proxy(proxied, instances=n) for n in sorted(set(instances)) if n > 1]
+    return variants
 
 
 def servers_plan(args: argparse.Namespace) -> RunPlan:

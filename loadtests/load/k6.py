@@ -84,6 +84,8 @@ def command(base_url: str, script_path: Path, rate: float, seconds: float, cpus:
         "MAX_VUS": str(math.ceil(rate) + 20),
     }
     argv = ["taskset", "-c", ",".join(map(str, cpus)), binary(), "run", "--quiet", "--no-color"]
+    if base_url.startswith("https://"):
+        argv.append("--insecure-skip-tls-verify")  # the run's own self-signed certificate (env/proxy.py)
     argv += [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
     return [*argv, "--summary-export", str(summary_path(script_path, rate)), str(script_path)]
 

@@ -24,10 +24,18 @@ SPAWN_ALLOWANCE_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A running server process to send load to."""
+    """A running server to send load to: its process (signals and start-up go to it), and
+    behind a proxy, the other instances and the proxy's master."""
 
     base_url: str
     pid: int
+    others: tuple[int, ...] = ()
+    proxy_pid: int | None = None
+
+    @property
+    def pids(self) -> list[int]:
+        """Every process that serves it, each the root of a tree (workers, nginx's workers)."""
+        return [self.pid, *self.others, *([self.proxy_pid] if self.proxy_pid else [])]
 
 
 def merged_histogram(encoded: Iterable[str]) -> HdrHistogram:
@@ -133,11 +141,13 @@ def run_rotation(
         settle_seconds=profile.settle_seconds,
         rotation=rotation,
     )
-    trees = {f"server {i}": [e.pid] for i, e in enumerate(endpoints)}
-    with Sampler({**trees, "generator": generator.pids}, server_cpus + generator.cpus) as sampler:
+    # Behind a proxy on the server CPUs, the server is the instances and the proxy together.
+    trees = {f"server {i}": e.pids for i, e in enumerate(endpoints)}
+    proxies = {f"proxy {i}": [e.proxy_pid] for i, e in enumerate(endpoints) if e.proxy_pid}
+    with Sampler({**trees, **proxies, "generator": generator.pids}, server_cpus + generator.cpus) as sampler:
         results = generator.run(command)
-    memory = [memory_of(e.pid) for e in endpoints]
-    wait_idle([e.pid for e in endpoints])
+    memory = [[m for pid in e.pids for m in memory_of(pid)] for e in endpoints]
+    wait_idle([pid for e in endpoints for pid in e.pids])
     # Several generator processes: the cycles all of them measured.
     window = range(
         max(tick_of(r.window_start + TICK_SECONDS / 2) for r in results),
@@ -152,6 +162,7 @@ def run_rotation(
         seconds = len(ticks) * TICK_SECONDS
         successes = count_in(merge(s.successes for s in loads), ticks)
         server_cpu_seconds = increase(sampler.cpu[f"server {side}"], counted)
+        proxy = sampler.cpu.get(f"proxy {side}")
         errors: dict[str, int] = {}
         for load in loads:
             for error, count in load.errors.items():
@@ -167,6 +178,9 @@ def run_rotation(
                 latency=latency(merged_histogram(s.latency_window for s in loads)),
                 server_cpu_percent=round(100 * server_cpu_seconds / seconds / len(server_cpus), 1),
                 cpu_ms_per_request=round(1000 * server_cpu_seconds / successes, 3) if successes else 0.0,
+                proxy_cpu_percent=(
+                    round(100 * increase(proxy, counted) / seconds / len(server_cpus), 1) if proxy else None
+                ),
                 generator_cpu_percent=round(
                     100 * increase(sampler.cpu["generator"], counted) / seconds / len(generator.cpus), 1
                 ),

@@ -15,6 +15,18 @@ COMPARISON_HEADERS = [
 ]  # fmt: skip
 COMPARISON_ALIGN = "llllrr"
 FLOOR_HEADERS = ["server", "scenario", "share of the floor"]
+VARIANT_HEADERS = [
+    "server", "of", "adds", "scenario", "req/s kept", "CI", "per instance", "p99 ×", "CI", "nginx CPU %"
+]  # fmt: skip
+VARIANT_ALIGN = "llllrrrrrr"
+VARIANT_TITLE = "Behind nginx: req/s and p99 as a share of the server without it"
+VARIANT_NOTE = (
+    "Each row: a server behind nginx (on the server CPUs, so its CPU is part of the cost), over "
+    "HTTPS there, or as more instances, against the server it differs from in that alone, the two "
+    "taking turns in one trial; t-intervals over launches (95 %). 'per instance': req/s kept ÷ the "
+    "instances added, the scaling efficiency (1.00: perfect). 'nginx CPU %': median share of the "
+    "server CPUs nginx used."
+)
 
 
 def cell_rows(results: Results) -> tuple[list[str], list[tuple[str, str]], dict[tuple[str, str, str], Cell]]:
@@ -63,6 +75,24 @@ def comparison_rows(results: Results) -> list[list[str]]:
             reached(c),
         ]
         for c in results.comparisons
+    ]
+
+
+def variant_rows(results: Results) -> list[list[str]]:
+    return [
+        [
+            v.server,
+            v.of,
+            v.change,
+            v.scenario + (f" ({', '.join(v.flags)})" if v.flags else ""),
+            f"{v.share:.2f}",
+            f"{v.ci95[0]:.2f}–{v.ci95[1]:.2f}",
+            f"{v.share / v.instances:.2f}" if v.instances != 1 else "",
+            f"{v.p99_ratio:.2f}",
+            f"{v.p99_ci95[0]:.2f}–{v.p99_ci95[1]:.2f}",
+            f"{v.proxy_cpu_percent:.0f}" if v.proxy_cpu_percent is not None else "",
+        ]
+        for v in results.variant_shares
     ]
 
 

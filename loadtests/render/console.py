@@ -26,6 +26,11 @@ def show(results: Results, console: Console) -> None:
     if results.comparisons:
         headers, rows = tables.COMPARISON_HEADERS, tables.comparison_rows(results)
         console.print(terminal_table("FastAPI ÷ Flask", headers, rows, tables.COMPARISON_ALIGN))
+    if results.variant_shares:
+        rows = tables.variant_rows(results)
+        console.print(
+            terminal_table(tables.VARIANT_TITLE, tables.VARIANT_HEADERS, rows, tables.VARIANT_ALIGN)
+        )
     if results.floor_shares:
         title = "Implementation as a share of its floor (Locust; wrk: make bench-crosscheck)"
         console.print(terminal_table(title, tables.FLOOR_HEADERS, tables.floor_rows(results)))

@@ -60,6 +60,15 @@ def throughput(results: Results) -> str:
 {chart}"""
 
 
+def variants(results: Results) -> str:
+    if not results.variant_shares:
+        return ""
+    table = html_table(tables.VARIANT_HEADERS, tables.variant_rows(results))
+    return f"""<h2>{esc(tables.VARIANT_TITLE)}</h2>
+<p>{esc(tables.VARIANT_NOTE)}</p>
+{table}"""
+
+
 def floor(results: Results) -> str:
     table = html_table(tables.FLOOR_HEADERS, tables.floor_rows(results))
     return f"""<h2>Share of the floor</h2>
@@ -105,6 +114,7 @@ def report(results: Results, extra_sections: list[str] | None = None) -> str:
         [
             introduction(results),
             verdicts(results),
+            variants(results),
             f"<h2>Notes on this run</h2>\n<ul>{items(notes(results))}</ul>",
             throughput(results),
             floor(results),

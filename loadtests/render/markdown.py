@@ -56,6 +56,13 @@ def floor(results: Results) -> list[str]:
     return ["## Implementation as a share of its floor (Locust)", "", table]
 
 
+def variants(results: Results) -> list[str]:
+    if not results.variant_shares:
+        return []
+    table = markdown_table(tables.VARIANT_HEADERS, tables.variant_rows(results), tables.VARIANT_ALIGN)
+    return [f"## {tables.VARIANT_TITLE}", "", tables.VARIANT_NOTE, "", table]
+
+
 def servers(results: Results) -> list[str]:
     lines = ["## Servers", ""]
     for name, record in results.servers.items():
@@ -73,5 +80,5 @@ def notes_on_the_run(results: Results) -> list[str]:
 
 
 def summary(results: Results) -> str:
-    sections = [heading, verdicts, cells, floor, notes_on_the_run, servers]
+    sections = [heading, verdicts, variants, cells, floor, notes_on_the_run, servers]
     return "\n\n".join("\n".join(lines) for section in sections if (lines := section(results))) + "\n"

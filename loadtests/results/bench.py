@@ -63,6 +63,9 @@ class Trial(BaseModel):
     latency: Latency = Field(description="of the window's successful responses")
     server_cpu_percent: float = Field(description="mean over the window; 100 = every server CPU busy")
     cpu_ms_per_request: float = Field(description="server CPU time in the window ÷ successes")
+    proxy_cpu_percent: float | None = Field(
+        default=None, description="behind a proxy: its share of server_cpu_percent (part of it)"
+    )
     generator_cpu_percent: float = Field(description="mean over the window; 100 = every generator CPU busy")
     steal_percent: float = Field(description="time stolen by the hypervisor from the pinned CPUs")
     memory: list[ProcessMemory] = Field(description="USS/PSS of each server process after the window")
@@ -145,6 +148,26 @@ class FloorShare(BaseModel):
     launches: int = 0
 
 
+class VariantShare(BaseModel):
+    """A server behind nginx (over HTTPS, as more instances) against the server it differs from
+    in that alone (ServerConfig.variant_of), measured taking turns with it."""
+
+    model_config = INTERVALS
+
+    server: str
+    of: str
+    scenario: str
+    change: str = Field(description="what the server adds to `of`: nginx, TLS, more instances")
+    instances: float = Field(description="its instances ÷ those of `of`: the share perfect scaling gives")
+    share: float = Field(description="req/s ÷ `of`'s req/s")
+    ci95: Interval
+    p99_ratio: float = Field(description="p99 ÷ `of`'s p99 (over 1: slower answers)")
+    p99_ci95: Interval
+    proxy_cpu_percent: float | None = Field(description="median over trials; 100 = every server CPU")
+    flags: list[str]
+    launches: int
+
+
 class ServerRecord(BaseModel):
     config: ServerConfig
     command: dict[Target, list[str]] = {}
@@ -212,6 +235,7 @@ class Results(BaseModel):
     cells: list[Cell]
     comparisons: list[Comparison] = []
     floor_shares: list[FloorShare] = []
+    variant_shares: list[VariantShare] = []
 
     def write(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=1))

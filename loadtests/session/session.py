@@ -28,6 +28,7 @@ from loadtests.config.plan import RunPlan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
 from loadtests.env.databases import SeededDatabases, in_memory
 from loadtests.env.fixture import Fixture, seeded_fixture
+from loadtests.env.proxy import Proxy, reverse_proxy
 from loadtests.env.sampling import tree
 from loadtests.gate import verify
 from loadtests.load.trial import Endpoint
@@ -53,6 +54,21 @@ class Running:
     command: list[str]
     startup_seconds: float
     refused: list[str] = field(default_factory=list)
+    proxy: Proxy | None = None
+
+    def client(self, timeout: float = 30) -> httpx.Client:
+        """An HTTP client of this server (through its proxy, trusting its certificate)."""
+        verify = self.proxy.verify() if self.proxy else True
+        return httpx.Client(base_url=self.endpoint.base_url, timeout=timeout, verify=verify)
+
+
+@dataclass(frozen=True)
+class Process:
+    """One healthy server process: where it listens, its pid, its command line."""
+
+    base_url: str
+    pid: int
+    command: list[str]
 
 
 def pin(pid: int, cpus: list[int]) -> None:
@@ -125,30 +141,64 @@ class Session:
         cpus: list[int] | None = None,
         databases: SeededDatabases | None = None,
     ) -> Iterator[Running]:
-        """A fresh start of `config` on its own copy of the database. `env`: settings to change
-        for this start; `role`: names its log apart; `cpus`: where it runs (default: the server
-        CPUs); `databases`: another seeded database (a resilience fault's PostgreSQL)."""
+        """A fresh start of `config` on its own copy of the database: its instances, and nginx in
+        front of them when it has a proxy. `env`: settings to change for this start; `role`:
+        names its log apart; `cpus`: where it runs (default: the server CPUs); `databases`:
+        another seeded database (a resilience fault's PostgreSQL)."""
         label = f"{config.name}-{target}{role}".replace("-", "_")
-        with (databases or self.databases).copy(label) as database_url:
-            port = free_port()
-            argv = config.argv(self.plan.target(config.front_end, target), port)
-            # The matrix's command lines listen on 127.0.0.1; a test host's run listens on its address.
-            command = [part.replace(LOCALHOST, self.host) for part in argv]
-            pinned = ["taskset", "-c", ",".join(map(str, cpus or self.plan.server_cpus)), *command]
+        cpus = cpus or self.plan.server_cpus
+        with (databases or self.databases).copy(label) as database_url, ExitStack() as stack:
             started = time.monotonic()
-            server = ServerProcess(
-                pinned,
-                {**config.environment(database_url), **(env or {})},
-                log_path=self.out / "logs" / f"{label}.log",
+            # Several instances share the copy, as a fleet shares its database.
+            names = [label] if config.instances == 1 else [f"{label}_{i}" for i in range(config.instances)]
+            servers = [
+                stack.enter_context(self.process(config, target, database_url, env, name, cpus))
+                for name in names
+            ]
+            proxy = None
+            if config.proxy:
+                folder = self.out / "proxy" / label
+                urls = [server.base_url for server in servers]
+                # One nginx worker per server CPU, as nginx's `worker_processes auto` would.
+                proxy = stack.enter_context(
+                    reverse_proxy(urls, folder, tls=config.tls, workers=len(self.plan.server_cpus), cpus=cpus)
+                )
+            first = servers[0]
+            endpoint = Endpoint(
+                proxy.base_url if proxy else first.base_url,
+                first.pid,
+                others=tuple(server.pid for server in servers[1:]),
+                proxy_pid=proxy.pid if proxy else None,
             )
-            base_url = f"http://{self.host}:{port}"
-            try:
-                server.wait_healthy(base_url, timeout=60, path=HEALTH_PATHS[target])
-                startup = time.monotonic() - started
-                endpoint = Endpoint(base_url, server.process.pid)
-                yield Running(config, target, endpoint, database_url, command, startup)
-            finally:
-                server.stop()
+            startup = time.monotonic() - started
+            yield Running(config, target, endpoint, database_url, first.command, startup, proxy=proxy)
+
+    @contextmanager
+    def process(
+        self,
+        config: ServerConfig,
+        target: Target,
+        database_url: str,
+        env: dict[str, str] | None,
+        label: str,
+        cpus: list[int],
+    ) -> Iterator[Process]:
+        """One process of `config` on `database_url`, healthy; stopped at the end."""
+        port = free_port()
+        argv = config.argv(self.plan.target(config.front_end, target), port)
+        # The matrix's command lines listen on 127.0.0.1; a test host's run listens on its address.
+        command = [part.replace(LOCALHOST, self.host) for part in argv]
+        server = ServerProcess(
+            ["taskset", "-c", ",".join(map(str, cpus)), *command],
+            {**config.environment(database_url), **(env or {})},
+            log_path=self.out / "logs" / f"{label}.log",
+        )
+        base_url = f"http://{self.host}:{port}"
+        try:
+            server.wait_healthy(base_url, timeout=60, path=HEALTH_PATHS[target])
+            yield Process(base_url, server.process.pid, command)
+        finally:
+            server.stop()
 
     def verify(
         self, config: ServerConfig, target: Target = "implementation", cpus: list[int] | None = None
@@ -158,7 +208,7 @@ class Session:
         header), which the measured starts go without."""
         with (
             self.serve(config, target, env=verify.VERIFY_ENV, role="-verify", cpus=cpus) as running,
-            httpx.Client(base_url=running.endpoint.base_url, timeout=30) as client,
+            running.client() as client,
         ):
             if target == "implementation":
                 return verify.verify_implementation(client, self.fixture, running.database_url, self.settings)
@@ -201,5 +251,6 @@ class Session:
         if failed:
             raise failed
         for running in servers.values():
-            pin(running.endpoint.pid, self.plan.server_cpus)
+            for pid in running.endpoint.pids:
+                pin(pid, self.plan.server_cpus)
         return servers

@@ -8,7 +8,8 @@ Bonferroni bound over the two looks), whatever made a comparison stop."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from loadtests.config.matrix import ServerConfig, differs, pairing
@@ -22,6 +23,8 @@ from loadtests.results.bench import (
     Results,
     Stop,
     Thresholds,
+    Trial,
+    VariantShare,
     Verdict,
 )
 from loadtests.stats.intervals import ALPHA, FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA, Estimate, ratio_interval
@@ -84,20 +87,30 @@ def verdict(low: float, high: float, flags: Sequence[str], band: float) -> Verdi
     return "inconclusive" if flags else VERDICTS[position(low, high, band)]
 
 
-def by_launch(cell: Cell) -> dict[int, list[float]]:
+def rps(trial: Trial) -> float:
+    return trial.rps
+
+
+def p99(trial: Trial) -> float:
+    return trial.latency.p99_ms
+
+
+def by_launch(cell: Cell, metric: Callable[[Trial], float]) -> dict[int, list[float]]:
     found: dict[int, list[float]] = {}
     for t in cell.trials:
-        found.setdefault(t.launch or 0, []).append(t.rps)
+        found.setdefault(t.launch or 0, []).append(metric(t))
     return found
 
 
-def paired(a: Cell, b: Cell) -> tuple[list[float], list[float], list[int]]:
-    """The req/s of the trials of two cells that ran in the same launches, and those launches;
-    trials without a launch (older files) pair by position, each its own launch."""
+def paired(
+    a: Cell, b: Cell, metric: Callable[[Trial], float] = rps
+) -> tuple[list[float], list[float], list[int]]:
+    """The req/s (or another `metric`) of the trials of two cells that ran in the same launches,
+    and those launches; trials without a launch (older files) pair by position, each its own launch."""
     if any(t.launch is None for t in [*a.trials, *b.trials]):
         n = min(len(a.trials), len(b.trials))
-        return [t.rps for t in a.trials[:n]], [t.rps for t in b.trials[:n]], list(range(n))
-    ours, theirs = by_launch(a), by_launch(b)
+        return [metric(t) for t in a.trials[:n]], [metric(t) for t in b.trials[:n]], list(range(n))
+    ours, theirs = by_launch(a, metric), by_launch(b, metric)
     xs: list[float] = []
     ys: list[float] = []
     launches: list[int] = []
@@ -147,14 +160,68 @@ def two_looks(
 
 def compared(servers: dict[str, ServerConfig]) -> list[tuple[str, str]]:
     """(FastAPI side, Flask side) of every comparison: every FastAPI server (sync or async
-    routes) against every Flask server; in an A/A run, every twin against its original."""
+    routes) against every Flask server reached the same way (directly, behind nginx, …); in an
+    A/A run, every twin against its original."""
     twins = [(name, config.twin_of) for name, config in servers.items() if config.twin_of]
     if twins:
         return twins
     flasks = [name for name, config in servers.items() if config.front_end == "flask"]
     return [
-        (name, flask) for name, config in servers.items() if config.front_end != "flask" for flask in flasks
+        (name, flask)
+        for name, config in servers.items()
+        if config.front_end != "flask"
+        for flask in flasks
+        if config.route == servers[flask].route
     ]
+
+
+def variants(servers: dict[str, ServerConfig]) -> list[tuple[str, str]]:
+    """(variant, the server it is a share of) of a proxy run (ServerConfig.variant_of)."""
+    return [(name, config.variant_of) for name, config in servers.items() if config.variant_of]
+
+
+def change(variant: ServerConfig, of: ServerConfig) -> str:
+    """What `variant` adds to `of`, in a few words."""
+    if not of.proxy:
+        return "nginx"
+    if variant.tls != of.tls:
+        return "TLS at nginx"
+    return f"{variant.instances} instances, not {of.instances}"
+
+
+def variant_shares(cells: list[Cell], servers: dict[str, ServerConfig]) -> list[VariantShare]:
+    """Each variant's req/s and p99 as a share of its server's, one look over every launch both ran
+    (t-intervals at ALPHA, as floor shares)."""
+    implementation = {(c.server, c.scenario): c for c in cells if c.target == "implementation"}
+    rows = []
+    for name, of in variants(servers):
+        for scenario in dict.fromkeys(s for _, s in implementation):
+            ours, theirs = implementation.get((name, scenario)), implementation.get((of, scenario))
+            if ours is None or theirs is None:
+                continue
+            xs, ys, launches = paired(ours, theirs)
+            if len(set(launches)) < 2:
+                continue
+            share = ratio_interval(xs, ys, launches)
+            latency = ratio_interval(*paired(ours, theirs, p99))
+            proxy_cpu = [t.proxy_cpu_percent for t in ours.trials if t.proxy_cpu_percent is not None]
+            rows.append(
+                VariantShare(
+                    server=name,
+                    of=of,
+                    scenario=scenario,
+                    change=change(servers[name], servers[of]),
+                    instances=servers[name].instances / servers[of].instances,
+                    share=share.value,
+                    ci95=(share.low, share.high),
+                    p99_ratio=latency.value,
+                    p99_ci95=(latency.low, latency.high),
+                    proxy_cpu_percent=statistics.median(proxy_cpu) if proxy_cpu else None,
+                    flags=sorted(set(ours.flags) | set(theirs.flags)),
+                    launches=share.launches,
+                )
+            )
+    return rows
 
 
 def targeted(fastapi: ServerConfig, flask: ServerConfig) -> bool:
@@ -299,5 +366,6 @@ def analyse(results: Results) -> Results:
             "cells": cells,
             "comparisons": compare(cells, configs, results.thresholds, results.design),
             "floor_shares": floor_shares(cells, results.thresholds),
+            "variant_shares": variant_shares(cells, configs),
         }
     )

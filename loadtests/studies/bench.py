@@ -22,7 +22,7 @@ from rich.console import Console
 
 from loadtests.config.dataset import SeedSpec
 from loadtests.config.matrix import MATRIX, Matrix
-from loadtests.config.options import Shared, out_folder
+from loadtests.config.options import Shared, add_proxy_arguments, out_folder
 from loadtests.config.plan import RunPlan, make_plan
 from loadtests.studies import dbrtt
 from loadtests.studies.report import write_reports
@@ -52,6 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="A/A run: every server against a twin of itself (same app, same command); every verdict "
         "but no-difference or inconclusive is a false one",
     )
+    add_proxy_arguments(p)
     p.add_argument("--users", type=int, help="concurrent Locust users (overrides the profile)")
     floors = p.add_mutually_exclusive_group()
     floors.add_argument("--floor", action="store_true", default=None, help="measure the floor apps too")
@@ -99,6 +100,9 @@ def plan_of(args: argparse.Namespace) -> RunPlan:
         generator_processes=args.locust_workers,
         out=out_folder(args),
         aa=args.aa,
+        proxy=args.proxy,
+        tls=args.tls,
+        instances=args.instances,
     )
     return plan.model_copy(update={"db_rtt_ms": args.db_rtt_ms})
 

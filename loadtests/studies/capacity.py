@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from loadtests.config.matrix import CapacityProfile, Matrix
-from loadtests.config.options import Shared, out_folder
+from loadtests.config.options import Shared, add_proxy_arguments, out_folder
 from loadtests.config.plan import RunPlan, make_plan
 from loadtests.env.sampling import machine
 from loadtests.load import k6
@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenarios", help=f"comma-separated, of {', '.join(k6.SCRIPTS)}")
     parser.add_argument("--slo-p99-ms", type=float, help="the latency objective (default 100)")
     parser.add_argument("--step-seconds", type=float, help="seconds of each step")
+    add_proxy_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
         server_cpus=args.server_cpus,
         generator_cpus=args.generator_cpus,
         out=out_folder(args),
+        proxy=args.proxy,
+        tls=args.tls,
+        instances=args.instances,
     )
     results = measure_all(plan, profile, version, console)
     capacity_report.write(results, plan.out, console)

@@ -35,7 +35,7 @@ from loadtests.load.generator import Generator
 from loadtests.load.trial import Turns, run_rotation, run_trial
 from loadtests.results.bench import Cell, Design, GeneratorInfo, Results, ServerRecord, Trial
 from loadtests.session.session import Key, Running, Session
-from loadtests.stats.analysis import analyse, compared, open_cells, targeted
+from loadtests.stats.analysis import analyse, compared, open_cells, targeted, variants
 from loadtests.stats.intervals import FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA
 
 PACKAGES = [
@@ -226,15 +226,15 @@ class Runner:
 
     def measuring_order(self, keys: list[Key], rng: random.Random) -> list[list[Key]]:
         """`keys` in groups measured together, taking turns in one trial (throughput.Rotation):
-        the sides of every like-for-like comparison, so that the machine's slow spells fall on
-        all of them. The groups, and the sides' turns within each, in a random order."""
+        the sides of every like-for-like comparison, and each variant behind nginx with the
+        server it is a share of, so that the machine's slow spells fall on all of them. The
+        groups, and the sides' turns within each, in a random order."""
         configs = {c.name: c for c in self.plan.servers}
         group_of = {key: [key] for key in keys}
-        for fast, slow in compared(configs):
-            if not targeted(configs[fast], configs[slow]):
-                continue
+        pairs = [(a, b) for a, b in compared(configs) if targeted(configs[a], configs[b])]
+        for one, other in [*pairs, *variants(configs)]:
             for target in self.session.targets():
-                a, b = group_of.get((fast, target)), group_of.get((slow, target))
+                a, b = group_of.get((one, target)), group_of.get((other, target))
                 if a is not None and b is not None and a is not b:
                     a.extend(b)
                     group_of.update(dict.fromkeys(b, a))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from loadtests.config.matrix import Matrix, Profile, Target
+from loadtests.config.matrix import Matrix, Profile, ServerConfig, Target
 from loadtests.env.sampling import machine
 from loadtests.results.bench import Cell, GeneratorInfo, Latency, Results, ServerRecord, Trial
 
@@ -60,7 +60,10 @@ def cell(
     )
 
 
-def results(cells: list[Cell], ceiling: float | None = 10_000.0) -> Results:
+def results(
+    cells: list[Cell], ceiling: float | None = 10_000.0, configs: dict[str, ServerConfig] | None = None
+) -> Results:
+    """`configs`: servers that are not the matrix's (a proxy run's variants)."""
     servers = sorted({c.server for c in cells})
     profile = Profile(
         servers=servers,
@@ -85,7 +88,7 @@ def results(cells: list[Cell], ceiling: float | None = 10_000.0) -> Results:
             processes=1, users=32, ceiling_rps=ceiling, ceiling_generator_cpu_percent=99.0
         ),
         servers={
-            name: ServerRecord(config=MATRIX.servers[name], db_pool_size=10, threadpool_limit=8)
+            name: ServerRecord(config=(configs or MATRIX.servers)[name], db_pool_size=10, threadpool_limit=8)
             for name in servers
         },
         cells=cells,

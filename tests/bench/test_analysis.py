@@ -6,7 +6,7 @@ import pytest
 
 from loadtests.results.bench import Design, Thresholds
 from loadtests.stats.analysis import analyse, cell_flags, floor_verdict, ratio_ci, verdict
-from tests.bench.factories import cell, results
+from tests.bench.factories import MATRIX, cell, results
 
 GRANIAN = ("fastapi-granian-asgi", "flask-granian-wsgi")
 THRESHOLDS = Thresholds()
@@ -160,3 +160,39 @@ def test_floor_shares_and_their_verdicts() -> None:
     assert floor_verdict(0.79, 0.9, 0.8, []) == "inconclusive"  # the interval holds the target
     assert floor_verdict(0.7, 0.79, 0.8, []) == "missed"  # all of it short of the target
     assert floor_verdict(0.8, 0.9, 0.8, []) == "met"
+
+
+def test_each_variant_is_a_share_of_its_server_with_its_p99_and_the_proxys_cpu() -> None:
+    base = MATRIX.servers["flask-granian-wsgi"]
+    proxied = base.behind_proxy(base)
+    doubled = base.behind_proxy(proxied, instances=2)
+    latency = {base.name: 10.0, proxied.name: 12.0, doubled.name: 12.0}
+    rates = {
+        base.name: [1000.0, 1100, 900],
+        proxied.name: [800.0, 880, 720],
+        doubled.name: [960.0, 1056, 864],
+    }
+    cells = []
+    for config in (base, proxied, doubled):
+        measured = cell(base.name, "product_by_id", rates[config.name])
+        trials = [
+            t.model_copy(
+                update={
+                    "latency": t.latency.model_copy(update={"p99_ms": latency[config.name]}),
+                    "proxy_cpu_percent": 10.0 if config.proxy else None,
+                }
+            )
+            for t in measured.trials
+        ]
+        cells.append(measured.model_copy(update={"server": config.name, "trials": trials}))
+    analysed = analyse(results(cells, configs={c.name: c for c in (base, proxied, doubled)}))
+
+    assert analysed.comparisons == []  # one framework: no FastAPI ÷ Flask
+    shares = {s.server: s for s in analysed.variant_shares}
+    assert shares[proxied.name].of == base.name and shares[proxied.name].change == "nginx"
+    assert shares[proxied.name].share == pytest.approx(0.8)
+    assert shares[proxied.name].p99_ratio == pytest.approx(1.2)
+    assert shares[proxied.name].proxy_cpu_percent == 10.0
+    scaled = shares[doubled.name]
+    assert scaled.of == proxied.name and scaled.instances == 2
+    assert scaled.share == pytest.approx(1.2) and scaled.share / scaled.instances == pytest.approx(0.6)

@@ -21,7 +21,7 @@ from loadtests.env.sampling import Readings, topology
 from loadtests.render import console, html, markdown
 from loadtests.render.text import sentence
 from loadtests.results.bench import SCHEMA_VERSION
-from loadtests.stats.analysis import analyse
+from loadtests.stats.analysis import analyse, compared
 from loadtests.studies.bench import plan_of
 from loadtests.studies.report import load
 from tests.bench.factories import cell, results
@@ -262,3 +262,33 @@ def test_sigterm_unwinds_a_study_like_ctrl_c(monkeypatch: pytest.MonkeyPatch) ->
         signal.signal(signal.SIGTERM, previous)
     assert ended.value.code == cli.TERMINATED
     assert stopped == ["servers"]
+
+
+def test_a_proxy_plan_adds_each_servers_variants_behind_nginx() -> None:
+    plan = plan_from_args(
+        [
+            "--servers",
+            "flask-granian-wsgi,fastapi-granian-asgi",
+            "--proxy",
+            "nginx",
+            "--tls",
+            "--instances",
+            "1,2",
+        ]
+    )
+
+    flask = ["flask-granian-wsgi", *(f"flask-granian-wsgi-nginx{s}" for s in ("", "-tls", "-x2"))]
+    fastapi = ["fastapi-granian-asgi", *(f"fastapi-granian-asgi-nginx{s}" for s in ("", "-tls", "-x2"))]
+    assert [s.name for s in plan.servers] == [*flask, *fastapi]
+    configs = {s.name: s for s in plan.servers}
+    # Each variant differs from the server it is a share of in one thing alone.
+    assert [configs[name].variant_of for name in flask] == [None, flask[0], flask[1], flask[1]]
+    assert [(c.proxy, c.tls, c.instances) for c in (configs[n] for n in flask)] == [
+        (None, False, 1), ("nginx", False, 1), ("nginx", True, 1), ("nginx", False, 2),
+    ]  # fmt: skip
+    assert configs[flask[2]].command == configs[flask[0]].command
+    # FastAPI and Flask are compared on the same route only.
+    assert compared(configs) == list(zip(fastapi, flask, strict=True))
+    for wrong in (["--tls"], ["--instances", "2"], ["--aa", "--proxy", "nginx"]):
+        with pytest.raises(SystemExit):
+            plan_from_args(wrong)
