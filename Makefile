@@ -93,8 +93,9 @@ bench-smoke: install ## a smoke run of two servers, a refused one, an A/A pair; 
 	bash devtools/install-nginx.sh
 	$(PY) -m pytest -p no:cacheprovider loadtests/test_bench_smoke.py loadtests/test_proxy_smoke.py -q
 
-bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk)
+bench-crosscheck: install ## a FastAPI/Flask pair under Locust and under wrk: do the two ratios agree? (--floor: shares by wrk; --proxy nginx [--tls]: shares kept behind nginx)
 	bash devtools/install-wrk.sh
+	$(NGINX_IF_PROXY)
 	$(PY) -m loadtests crosscheck $(ARGS)
 
 bench-instrumentation: install ## the share of req/s each framework keeps with metrics, and with metrics + tracing, on vs off (wrk)
@@ -125,6 +126,12 @@ resilience-smoke: install ## graceful shutdown, outage and pool 503s on one serv
 deploy-drill: install ## per server: two instances behind nginx, a rolling deploy and a refused bad release under k6 load; results/deploy-<time>/
 	bash devtools/install-nginx.sh
 	$(PY) -m loadtests deploy $(ARGS)
+
+.PHONY: scale-out
+SCALE_OUT_SERVERS := flask-granian-wsgi,fastapi-granian-asgi,flask-gunicorn-gthread,fastapi-gunicorn-uvicorn
+scale-out: install ## the like-for-like pairs as 1, 2 and 4 instances behind nginx (make bench --instances): req/s, p99 and scaling efficiency; results/scale-out-<time>/
+	bash devtools/install-nginx.sh
+	$(BENCH) --profile quick --proxy nginx --instances $(or $(INSTANCES),2,4) --servers $(SCALE_OUT_SERVERS) --scenarios product_by_id,mixed --out results/scale-out-$$(date -u +%Y%m%dT%H%M%SZ) $(ARGS)
 
 .PHONY: footprint
 footprint: install ## per front end: packages beyond the core, installed size, import time; idle USS per server; results/footprint-<time>/

@@ -51,7 +51,7 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-    access_log off;
+{access_log}
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -184,6 +184,24 @@ class Proxy:
     binary: Path
     cpus: list[int] | None = None
     upstreams: list[str] = field(default_factory=list)  # where nginx sends requests, as last written
+    upstream_log: bool = False  # log which server answered each request, with its status
+
+    @property
+    def upstream_log_path(self) -> Path:
+        return self.prefix / "upstream.log"
+
+    def answers_of(self, url: str) -> list[int]:
+        """The statuses of the answers the server at `url` gave through nginx so far (from the
+        upstream log: a request nginx passed on to a second server lists both)."""
+        if not self.upstream_log_path.exists():
+            return []
+        wanted, statuses = upstream_address(url), []
+        for line in self.upstream_log_path.read_text().splitlines():
+            addresses, _, codes = line.partition("|")
+            for address, code in zip(addresses.split(","), codes.split(","), strict=False):
+                if address.strip() == wanted and code.strip().isdigit():
+                    statuses.append(int(code))
+        return statuses
 
     def verify(self) -> ssl.SSLContext | bool:
         """What an httpx client passes as `verify`: trust in this proxy's certificate over TLS."""
@@ -207,9 +225,17 @@ class Proxy:
         user = f"user {pwd.getpwuid(0).pw_name};\n" if os.geteuid() == 0 else ""
         self.upstreams = list(upstreams)
         path = self.prefix / "nginx.conf"
+        # A line per request: "<servers>|<statuses>", each a list (", ") when nginx tried several.
+        access_log = (
+            f"    log_format upstreams '$upstream_addr|$upstream_status';\n"
+            f"    access_log {self.upstream_log_path} upstreams;"
+            if self.upstream_log
+            else "    access_log off;"
+        )
         path.write_text(
             CONFIG.format(
                 user=user,
+                access_log=access_log,
                 workers=self.workers,
                 prefix=self.prefix,
                 servers="\n".join(f"        server {upstream_address(u)};" for u in upstreams),
@@ -268,9 +294,11 @@ def reverse_proxy(
     tls: bool = False,
     workers: int = 1,
     cpus: list[int] | None = None,
+    upstream_log: bool = False,
 ) -> Iterator[Proxy]:
     """nginx on a free port of 127.0.0.1 in front of `upstreams` (base URLs), over HTTPS with
-    `tls`, on `cpus` (default: anywhere); stopped gracefully (SIGQUIT) at the end, killed if it
+    `tls`, on `cpus` (default: anywhere); with `upstream_log`, logging which server answered each
+    request and how (`Proxy.answers_of`). Stopped gracefully (SIGQUIT) at the end, killed if it
     does not stop in time."""
     binary = nginx_binary()
     if binary is None:
@@ -288,6 +316,7 @@ def reverse_proxy(
         workers=workers,
         binary=binary,
         cpus=cpus,
+        upstream_log=upstream_log,
     )
     config = proxy.write_config(upstreams)
     with open(prefix / "stderr.log", "wb") as log:

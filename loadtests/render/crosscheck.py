@@ -1,5 +1,6 @@
 """`make bench-crosscheck`'s results → crosscheck.json and the terminal: each server's req/s by wrk
-and by Locust, FastAPI ÷ Flask by each tool, and whether the two tools agree."""
+and by Locust, FastAPI ÷ Flask (and each variant behind nginx ÷ its server) by each tool, and
+whether the two tools agree."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from loadtests.config.matrix import ServerConfig
 from loadtests.render.table import terminal_table
 from loadtests.results.crosscheck import Crosscheck, Measured
-from loadtests.stats.analysis import ratio_ci
+from loadtests.stats.analysis import compared, ratio_ci, variants
 
 AGREEMENT = 0.10
 HEADERS = ["server", "target", "wrk req/s", "wrk non-2xx / socket errors", "Locust req/s", "Locust failures"]
@@ -35,13 +37,14 @@ def row(measured: Measured) -> list[str]:
 
 
 def agreement(fastapi: Measured, flask: Measured) -> str:
-    """FastAPI ÷ Flask by each tool; with both, whether they agree within ±AGREEMENT."""
+    """FastAPI ÷ Flask (or a variant ÷ its server) by each tool; with both, whether they agree
+    within ±AGREEMENT."""
     line = (
         f"{fastapi.server} ÷ {flask.server}, ratio of means (95 % CI): "
         f"wrk {interval(fastapi.wrk_rps, flask.wrk_rps)}, "
         f"Locust {interval(fastapi.locust_rps, flask.locust_rps)}"
     )
-    if not (fastapi.locust_rps and flask.locust_rps):
+    if not (fastapi.locust_rps and flask.locust_rps and fastapi.wrk_rps and flask.wrk_rps):
         return line
     by_locust = ratio_ci(fastapi.locust_rps, flask.locust_rps)[0]
     by_wrk = ratio_ci(fastapi.wrk_rps, flask.wrk_rps)[0]
@@ -64,21 +67,30 @@ def floor_shares(rows: list[Measured]) -> list[str]:
     return lines
 
 
-def show(rows: list[Measured], args: argparse.Namespace, console: Console) -> None:
+def show(
+    rows: list[Measured], configs: dict[str, ServerConfig], args: argparse.Namespace, console: Console
+) -> None:
     title = (
         f"{args.scenario}: {args.trials} rounds × {args.seconds:g} s, "
         f"{args.connections} connections (wrk) = users (Locust); req/s are medians"
     )
     console.print(terminal_table(title, HEADERS, [row(r) for r in rows]))
-    implementation = [r for r in rows if r.target == "implementation"]
-    if len(implementation) == 2:
-        fastapi, flask = sorted(implementation, key=lambda r: r.server != args.servers.split(",")[0])
-        console.print(agreement(fastapi, flask), highlight=False)
+    implementation = {r.server: r for r in rows if r.target == "implementation"}
+    # FastAPI ÷ Flask on every route, then each variant behind nginx ÷ its server.
+    for numerator, denominator in [*compared(configs), *variants(configs)]:
+        if numerator in implementation and denominator in implementation:
+            console.print(agreement(implementation[numerator], implementation[denominator]), highlight=False)
     for line in floor_shares(rows):
         console.print(line, highlight=False)
 
 
-def write(rows: list[Measured], args: argparse.Namespace, out: Path, console: Console) -> None:
+def write(
+    rows: list[Measured],
+    configs: dict[str, ServerConfig],
+    args: argparse.Namespace,
+    out: Path,
+    console: Console,
+) -> None:
     (out / "crosscheck.json").write_text(Crosscheck(rows).model_dump_json(indent=1))
-    show(rows, args, console)
+    show(rows, configs, args, console)
     console.print(f"Wrote [bold]{out}[/]: crosscheck.json")

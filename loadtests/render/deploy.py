@@ -11,7 +11,7 @@ from loadtests.results.deploy import DeployResults, Drill
 
 HEADERS = [
     "server", "requests", "failed", "by kind", "p99 steady ms", "p99 drill ms", "rollout s",
-    "bad release", "refused in s",
+    "bad release", "refused in s", "canary: 5xx / answers", "rolled back in s",
 ]  # fmt: skip
 
 
@@ -30,6 +30,8 @@ def row(d: Drill) -> list[str]:
         f"{d.rollout_seconds:.1f}" + ("" if d.rolled_out else " (not rolled out)"),
         "refused" if d.bad_release_refused else "NOT refused",
         f"{d.rollback_seconds:.1f}",
+        f"{d.canary_failed} / {d.canary_answers}",
+        f"{d.canary_seconds:.1f}" + ("" if d.canary_rolled_back else " (NOT rolled back)"),
     ]
 
 
@@ -39,9 +41,12 @@ def summary(results: DeployResults) -> str:
         "",
         f"{results.machine.cpu_model}; {results.proxy} in front; k6 offering {results.rate:g} req/s of "
         "product reads, open loop. Per server: release N+1 rolled out over the instances one at a "
-        "time, then a bad release (its `/ready` fails) refused.",
+        "time, then a bad release (its `/ready` fails) refused; 'failed' counts these two phases. "
+        "Then a canary that is ready but answers 503s (never migrated) joins the fleet and is "
+        "rolled back on its error rate (over 1 % of 5xx in 10 or more answers, from nginx's "
+        "upstream log): its 5xx are what the bad release cost.",
         "",
-        markdown_table(HEADERS, rows(results), "lrrlrrrlr"),
+        markdown_table(HEADERS, rows(results), "lrrlrrrlrrr"),
     ]
     return "\n".join(lines) + "\n"
 

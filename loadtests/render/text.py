@@ -169,6 +169,14 @@ def notes(results: Results) -> list[str]:
             + f"{sum(c.verdict == 'no-difference' for c in results.comparisons)}."
         )
     topology = results.machine.topology
+    most = max((record.config.instances for record in results.servers.values()), default=1)
+    if most > 1:
+        cpus = len(topology.server_cpus)
+        found.append(
+            f"Scale-out ceiling: every instance and nginx share the server CPU(s) {topology.server_cpus}, "
+            f"so {most} instances do at most {cpus} CPU's work, and a per-instance efficiency above "
+            f"{min(1.0, cpus / most):.2f} is out of reach here (--server-cpus gives them more)."
+        )
     if topology.overlapping:
         found.append(
             f"Weak isolation: CPUs {topology.overlapping} run both the servers and the load generator."

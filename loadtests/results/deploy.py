@@ -1,5 +1,5 @@
-"""A rolling deploy and a refused bad release under load, behind nginx (`make deploy-drill`):
-the schema of deploy.json."""
+"""A rolling deploy, a refused bad release and a canary rolled back, under load behind nginx
+(`make deploy-drill`): the schema of deploy.json."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ class Drill(BaseModel):
     rolled_out: bool = Field(description="every instance in nginx's upstream runs the new release")
     bad_release_refused: bool = Field(description="the bad release failed /ready and never got traffic")
     rollback_seconds: float = Field(description="bad release started → refused and stopped")
+    canary: K6Step = Field(description="the load while a ready release that answers 5xx was a canary")
+    canary_errors: dict[str, int] = Field(description="failed requests of the canary's phase, by kind")
+    canary_answers: int = Field(description="requests nginx sent to the canary")
+    canary_failed: int = Field(description="of those, the canary's 5xx: what the bad release cost")
+    canary_rolled_back: bool = Field(description="its error rate took it out of nginx's list")
+    canary_seconds: float = Field(description="canary in nginx's list → out of it again")
 
     @property
     def failed(self) -> int:

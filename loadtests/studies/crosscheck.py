@@ -7,6 +7,8 @@ t-interval over the rounds (of one start: it says how closely the two tools agre
 servers vary from start to start), and whether the two agree within ±10 %: a benchmark's verdict should not
 depend on the tool that measured it. `--floor` also serves each server's floor app and prints
 the implementation's share of it by wrk (for `health` the Locust numbers are generator-bound).
+`--proxy nginx [--tls]` also serves each server behind nginx, and prints each variant's share of
+its server by each tool (wrk speaks HTTPS too), FastAPI ÷ Flask on every route.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 
 from rich.console import Console
 
-from loadtests.config.options import Shared, out_folder, replicates
+from loadtests.config.options import Shared, add_proxy_arguments, out_folder, replicates
 from loadtests.config.plan import RunPlan, make_plan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
 from loadtests.env.fixture import Fixture
@@ -47,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--floor", action="store_true", help="also measure each server's floor app (share by wrk)"
     )
     parser.add_argument("--wrk-only", action="store_true", help="measure with wrk alone (e.g. floor shares)")
+    add_proxy_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
         server_cpus=args.server_cpus,
         generator_cpus=args.generator_cpus,
         out=out_folder(args),
+        proxy=args.proxy,
+        tls=args.tls,
+        instances=args.instances,
     )
     console = Console()
     with Session.open(plan, console) as session:
@@ -82,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             Generator(plan.generator_cpus, 1, session.fixture_path, plan.out / "logs" / "locust.log")
         )
         measured = measure(running, generator, session.fixture, args, plan, console)
-    view.write(measured, args, plan.out, console)
+    view.write(measured, {c.name: c for c in plan.servers}, args, plan.out, console)
     return 0
 
 
@@ -119,7 +125,7 @@ def measure(
             row.wrk_rps.append(result.rps)
             row.wrk_non_2xx += result.non_2xx
             row.wrk_socket_errors += result.socket_errors
-            wait_idle([served.endpoint.pid])
+            wait_idle(served.endpoint.pids)
             if args.wrk_only:
                 continue
             trial = run_trial(

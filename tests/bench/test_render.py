@@ -20,7 +20,7 @@ from loadtests.results.crosscheck import Crosscheck, Measured
 from loadtests.results.dbrtt import RttRun
 from loadtests.results.resilience import Minute, ResilienceResults, ServerResilience, Soak
 from loadtests.results.scale import ScaleReport, ScaleRow
-from tests.bench.factories import cell, results
+from tests.bench.factories import MATRIX, cell, results
 
 
 def printed(renderable: object) -> str:
@@ -77,16 +77,24 @@ def test_crosscheck_json_is_an_array_of_rows_that_loads_back(tmp_path: Path) -> 
                  locust_rps=[800, 900]),
         Measured(server="flask-granian-wsgi", target="implementation", scenario="me", wrk_rps=[1000, 1000],
                  locust_rps=[1000, 1000]),
+        Measured(server="flask-granian-wsgi-nginx", target="implementation", scenario="me",
+                 wrk_rps=[800, 800], locust_rps=[850, 850]),
     ]  # fmt: skip
     args = argparse.Namespace(
         scenario="me", trials=2, seconds=1.0, connections=8, servers="fastapi-granian-asgi,flask-granian-wsgi"
     )
+    flask = MATRIX.servers["flask-granian-wsgi"]
+    configs = {c.name: c for c in (MATRIX.servers["fastapi-granian-asgi"], flask, flask.behind_proxy(flask))}
     out = io.StringIO()
-    crosscheck.write(rows, args, tmp_path, Console(file=out, width=250))
+    crosscheck.write(rows, configs, args, tmp_path, Console(file=out, width=250))
     written = (tmp_path / "crosscheck.json").read_text()
     assert isinstance(json.loads(written), list)
     assert Crosscheck.model_validate_json(written).root == rows
-    assert "fastapi-granian-asgi ÷ flask-granian-wsgi" in out.getvalue()
+    printed = out.getvalue()
+    assert "fastapi-granian-asgi ÷ flask-granian-wsgi" in printed
+    # A variant behind nginx ÷ its server, by each tool; the two tools agree within 10 %.
+    assert "flask-granian-wsgi-nginx ÷ flask-granian-wsgi, ratio of means (95 % CI): wrk 0.80" in printed
+    assert "Locust ÷ wrk = 1.06: agree within ±10 %" in printed
 
 
 def test_the_scale_table_and_json_keep_every_figure(tmp_path: Path) -> None:
