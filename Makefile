@@ -129,9 +129,10 @@ deploy-drill: install ## per server: two instances behind nginx, a rolling deplo
 
 .PHONY: scale-out
 SCALE_OUT_SERVERS := flask-granian-wsgi,fastapi-granian-asgi,flask-gunicorn-gthread,fastapi-gunicorn-uvicorn
+INSTANCES ?= 2,4
 scale-out: install ## the like-for-like pairs as 1, 2 and 4 instances behind nginx (make bench --instances): req/s, p99 and scaling efficiency; results/scale-out-<time>/
 	bash devtools/install-nginx.sh
-	$(BENCH) --profile quick --proxy nginx --instances $(or $(INSTANCES),2,4) --servers $(SCALE_OUT_SERVERS) --scenarios product_by_id,mixed --out results/scale-out-$$(date -u +%Y%m%dT%H%M%SZ) $(ARGS)
+	$(BENCH) --profile quick --proxy nginx --instances $(INSTANCES) --servers $(SCALE_OUT_SERVERS) --scenarios product_by_id,mixed --out results/scale-out-$$(date -u +%Y%m%dT%H%M%SZ) $(ARGS)
 
 .PHONY: footprint
 footprint: install ## per front end: packages beyond the core, installed size, import time; idle USS per server; results/footprint-<time>/

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -55,13 +56,18 @@ def server_command(front_end: str, port: int, workers: int = 2, threads: int = 4
 
 
 def wait_healthy(
-    base_url: str, timeout: float = 30.0, alive: Callable[[], bool] = lambda: True, path: str = "/health"
+    base_url: str,
+    timeout: float = 30.0,
+    alive: Callable[[], bool] = lambda: True,
+    path: str = "/health",
+    verify: ssl.SSLContext | bool = True,
 ) -> bool:
-    """Poll GET `path` until it answers 200; False on timeout or when `alive()` turns false."""
+    """Poll GET `path` until it answers 200; False on timeout or when `alive()` turns false.
+    `verify`: what an HTTPS server's certificate is checked against (httpx's)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and alive():
         try:
-            if httpx.get(f"{base_url}{path}", timeout=1.0).status_code == 200:
+            if httpx.get(f"{base_url}{path}", timeout=1.0, verify=verify).status_code == 200:
                 return True
         except httpx.HTTPError:
             pass
@@ -96,8 +102,14 @@ class ServerProcess:
     def is_running(self) -> bool:
         return self.process.poll() is None
 
-    def wait_healthy(self, base_url: str, timeout: float = 30.0, path: str = "/health") -> None:
-        if not wait_healthy(base_url, timeout, self.is_running, path):
+    def wait_healthy(
+        self,
+        base_url: str,
+        timeout: float = 30.0,
+        path: str = "/health",
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        if not wait_healthy(base_url, timeout, self.is_running, path, verify):
             raise RuntimeError(f"server did not become healthy ({' '.join(self.command)})")
 
     def stop(self) -> None:

@@ -34,6 +34,12 @@ SERVER_ENV = {
 # The application's default pool (core/settings.py); a server never gets fewer connections
 # than it has threads.
 MIN_DB_POOL = 10
+# HTTPS served by the server itself (`--tls server`), per program of the commands.
+OWN_TLS_ARGS = {
+    "granian": ["--ssl-certificate", "{cert}", "--ssl-keyfile", "{key}"],
+    "gunicorn": ["--certfile", "{cert}", "--keyfile", "{key}"],
+    "uvicorn": ["--ssl-certfile", "{cert}", "--ssl-keyfile", "{key}"],
+}
 
 
 class ServerConfig(BaseModel):
@@ -48,7 +54,9 @@ class ServerConfig(BaseModel):
     command: list[str]
     twin_of: str | None = Field(default=None, description="A/A runs: the server this is a copy of")
     proxy: Literal["nginx"] | None = Field(default=None, description="what the clients reach it through")
-    tls: bool = Field(default=False, description="HTTPS, terminated by the proxy")
+    tls: bool = Field(
+        default=False, description="HTTPS, terminated by the proxy, or without one by the server"
+    )
     instances: int = Field(default=1, ge=1, description="processes of this command behind the proxy")
     variant_of: str | None = Field(
         default=None, description="proxy runs: the server whose req/s and p99 this one's are a share of"
@@ -75,6 +83,17 @@ class ServerConfig(BaseModel):
             }
         )
 
+    def with_own_tls(self) -> ServerConfig:
+        """This server serving HTTPS itself (OWN_TLS_ARGS), measured as a share of itself."""
+        return self.model_copy(
+            update={
+                "name": f"{self.name}-tls",
+                "label": f"{self.label}, its own HTTPS",
+                "tls": True,
+                "variant_of": self.name,
+            }
+        )
+
     @staticmethod
     def route_text(tls: bool, instances: int) -> str:
         return (
@@ -88,15 +107,24 @@ class ServerConfig(BaseModel):
         """How clients reach the server: FastAPI and Flask are compared on the same route only."""
         return self.proxy, self.tls, self.instances
 
-    def argv(self, target: str, port: int) -> list[str]:
+    @property
+    def own_tls(self) -> bool:
+        """Whether the server itself serves HTTPS (no proxy in front to do it)."""
+        return self.tls and not self.proxy
+
+    def argv(self, target: str, port: int, cert: Path | None = None, key: Path | None = None) -> list[str]:
+        """The command line; with its own TLS, `cert` and `key` are what it serves HTTPS with."""
         values = {
             "target": target,
             "port": str(port),
             "workers": str(self.workers),
             "threads": str(self.threads),
+            "cert": str(cert),
+            "key": str(key),
         }
+        tls = OWN_TLS_ARGS[self.command[0]] if self.own_tls else []
         executable = str(Path(sys.executable).parent / self.command[0])
-        return [executable, *(part.format(**values) for part in self.command[1:])]
+        return [executable, *(part.format(**values) for part in [*self.command[1:], *tls])]
 
     @property
     def db_pool_size(self) -> int:

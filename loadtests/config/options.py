@@ -59,7 +59,11 @@ def add_proxy_arguments(parser: argparse.ArgumentParser) -> None:
         help="each server also behind a private nginx on the server CPUs: its share of req/s and p99 kept",
     )
     parser.add_argument(
-        "--tls", action="store_true", help="with --proxy: also over HTTPS, terminated by nginx"
+        "--tls",
+        nargs="?",
+        const="nginx",
+        choices=["nginx", "server"],
+        help="also over HTTPS: terminated by nginx (with --proxy; the default), or by each server itself",
     )
     parser.add_argument(
         "--instances",

@@ -64,17 +64,17 @@ def make_plan(
     out: Path | None = None,
     aa: bool = False,
     proxy: str | None = None,
-    tls: bool = False,
+    tls: str | None = None,
     instances: list[int] | None = None,
 ) -> RunPlan:
     """A checked plan: a profile of the matrix, with what the caller changes. `proxy` adds each
-    server's variants behind nginx (loadtests/env/proxy.py): with `tls` over HTTPS, and as each
-    of `instances` processes."""
+    server's variants behind nginx (loadtests/env/proxy.py): with `tls="nginx"` over HTTPS, and
+    as each of `instances` processes; `tls="server"` adds each server serving HTTPS itself."""
     matrix = matrix or Matrix.load()
-    if (tls or instances) and not proxy:
-        raise SystemExit("--tls and --instances are options of --proxy nginx")
-    if proxy and aa:
-        raise SystemExit("an A/A run compares twins on one route: --aa takes no --proxy")
+    if (tls == "nginx" or instances) and not proxy:
+        raise SystemExit("--tls (nginx) and --instances are options of --proxy nginx; --tls server is not")
+    if (proxy or tls) and aa:
+        raise SystemExit("an A/A run compares twins on one route: --aa takes no --proxy or --tls")
     if profile_name not in matrix.profiles:
         raise SystemExit(f"unknown profile {profile_name!r}; known: {', '.join(matrix.profiles)}")
     updates = {key: value for key, value in (profile_overrides or {}).items() if value is not None}
@@ -101,8 +101,8 @@ def make_plan(
     configs = [matrix.servers[name].model_copy(update=changes) for name in profile.servers]
     if aa:
         configs = [both for c in configs for both in (c, c.twin())]
-    elif proxy:
-        configs = [variant for c in configs for variant in with_variants(c, tls, instances or [])]
+    elif proxy or tls:
+        configs = [variant for c in configs for variant in with_variants(c, proxy, tls, instances or [])]
     return RunPlan(
         profile_name=profile_name,
         profile=Profile.model_validate(profile.model_dump()),
@@ -120,15 +120,22 @@ def make_plan(
     )
 
 
-def with_variants(config: ServerConfig, tls: bool, instances: list[int]) -> list[ServerConfig]:
-    """`config` itself, behind nginx, over HTTPS there, and as more instances behind it: each
-    variant a share of the one it differs from in one thing alone (nginx of the server itself;
-    TLS and more instances of one instance behind nginx)."""
-    proxied = config.behind_proxy(config)
-    variants = [config, proxied]
-    if tls:
-        variants.append(config.behind_proxy(proxied, tls=True))
-    variants += [config.behind_proxy(proxied, instances=n) for n in sorted(set(instances)) if n > 1]
+def with_variants(
+    config: ServerConfig, proxy: str | None, tls: str | None, instances: list[int]
+) -> list[ServerConfig]:
+    """`config` itself; serving HTTPS itself (`tls="server"`); behind nginx, over HTTPS there
+    (`tls="nginx"`), and as more instances behind it. Each variant is a share of the one it
+    differs from in one thing alone: nginx and the server's own TLS of the server itself; TLS
+    at nginx and more instances of one instance behind nginx."""
+    variants = [config]
+    if tls == "server":
+        variants.append(config.with_own_tls())
+    if proxy:
+        proxied = config.behind_proxy(config)
+        variants.append(proxied)
+        if tls == "nginx":
+            variants.append(config.behind_proxy(proxied, tls=True))
+        variants += [config.behind_proxy(proxied, instances=n) for n in sorted(set(instances)) if n > 1]
     return variants
 
 

@@ -115,6 +115,11 @@ class Certificate:
         return self.cert_path  # self-signed: the certificate is its own authority
 
 
+def trust(certificate: Certificate | None) -> ssl.SSLContext | bool:
+    """What an httpx client passes as `verify` to trust `certificate` (and only it)."""
+    return ssl.create_default_context(cafile=certificate.ca_path) if certificate else True
+
+
 def self_signed(folder: Path, host: str = LOCALHOST) -> Certificate:
     """A P-256 key and a one-day certificate for `host` (an IP address in its SAN)."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -205,7 +210,7 @@ class Proxy:
 
     def verify(self) -> ssl.SSLContext | bool:
         """What an httpx client passes as `verify`: trust in this proxy's certificate over TLS."""
-        return ssl.create_default_context(cafile=self.certificate.ca_path) if self.certificate else True
+        return trust(self.certificate)
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children")

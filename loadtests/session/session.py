@@ -28,7 +28,7 @@ from loadtests.config.plan import RunPlan
 from loadtests.config.scenarios import FLOOR_SCENARIOS
 from loadtests.env.databases import SeededDatabases, in_memory
 from loadtests.env.fixture import Fixture, seeded_fixture
-from loadtests.env.proxy import Proxy, reverse_proxy
+from loadtests.env.proxy import Certificate, reverse_proxy, self_signed, trust
 from loadtests.env.sampling import tree
 from loadtests.gate import verify
 from loadtests.load.trial import Endpoint
@@ -54,12 +54,11 @@ class Running:
     command: list[str]
     startup_seconds: float
     refused: list[str] = field(default_factory=list)
-    proxy: Proxy | None = None
+    certificate: Certificate | None = None  # over HTTPS: the run's self-signed one
 
     def client(self, timeout: float = 30) -> httpx.Client:
-        """An HTTP client of this server (through its proxy, trusting its certificate)."""
-        verify = self.proxy.verify() if self.proxy else True
-        return httpx.Client(base_url=self.endpoint.base_url, timeout=timeout, verify=verify)
+        """An HTTP client of this server (through its proxy), trusting its certificate."""
+        return httpx.Client(base_url=self.endpoint.base_url, timeout=timeout, verify=trust(self.certificate))
 
 
 @dataclass(frozen=True)
@@ -151,8 +150,13 @@ class Session:
             started = time.monotonic()
             # Several instances share the copy, as a fleet shares its database.
             names = [label] if config.instances == 1 else [f"{label}_{i}" for i in range(config.instances)]
+            certificate = None
+            if config.own_tls:
+                folder = self.out / "tls" / label
+                folder.mkdir(parents=True, exist_ok=True)
+                certificate = self_signed(folder, self.host)
             servers = [
-                stack.enter_context(self.process(config, target, database_url, env, name, cpus))
+                stack.enter_context(self.process(config, target, database_url, env, name, cpus, certificate))
                 for name in names
             ]
             proxy = None
@@ -171,7 +175,11 @@ class Session:
                 proxy_pid=proxy.pid if proxy else None,
             )
             startup = time.monotonic() - started
-            yield Running(config, target, endpoint, database_url, first.command, startup, proxy=proxy)
+            if proxy:
+                certificate = proxy.certificate
+            yield Running(
+                config, target, endpoint, database_url, first.command, startup, certificate=certificate
+            )
 
     @contextmanager
     def process(
@@ -182,10 +190,14 @@ class Session:
         env: dict[str, str] | None,
         label: str,
         cpus: list[int],
+        certificate: Certificate | None = None,
     ) -> Iterator[Process]:
-        """One process of `config` on `database_url`, healthy; stopped at the end."""
+        """One process of `config` on `database_url`, healthy, serving HTTPS with `certificate`
+        when given; stopped at the end."""
         port = free_port()
-        argv = config.argv(self.plan.target(config.front_end, target), port)
+        app = self.plan.target(config.front_end, target)
+        tls = (certificate.cert_path, certificate.key_path) if certificate else (None, None)
+        argv = config.argv(app, port, *tls)
         # The matrix's command lines listen on 127.0.0.1; a test host's run listens on its address.
         command = [part.replace(LOCALHOST, self.host) for part in argv]
         server = ServerProcess(
@@ -193,9 +205,9 @@ class Session:
             {**config.environment(database_url), **(env or {})},
             log_path=self.out / "logs" / f"{label}.log",
         )
-        base_url = f"http://{self.host}:{port}"
+        base_url = f"{'https' if certificate else 'http'}://{self.host}:{port}"
         try:
-            server.wait_healthy(base_url, timeout=60, path=HEALTH_PATHS[target])
+            server.wait_healthy(base_url, timeout=60, path=HEALTH_PATHS[target], verify=trust(certificate))
             yield Process(base_url, server.process.pid, command)
         finally:
             server.stop()

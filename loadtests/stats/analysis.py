@@ -182,6 +182,8 @@ def variants(servers: dict[str, ServerConfig]) -> list[tuple[str, str]]:
 
 def change(variant: ServerConfig, of: ServerConfig) -> str:
     """What `variant` adds to `of`, in a few words."""
+    if variant.own_tls:
+        return "its own TLS"
     if not of.proxy:
         return "nginx"
     if variant.tls != of.tls:

@@ -292,3 +292,24 @@ def test_a_proxy_plan_adds_each_servers_variants_behind_nginx() -> None:
     for wrong in (["--tls"], ["--instances", "2"], ["--aa", "--proxy", "nginx"]):
         with pytest.raises(SystemExit):
             plan_from_args(wrong)
+
+
+def test_own_tls_adds_each_server_serving_https_itself_with_its_programs_options() -> None:
+    plan = plan_from_args(["--servers", "flask-granian-wsgi,fastapi-gunicorn-uvicorn", "--tls", "server"])
+
+    configs = {s.name: s for s in plan.servers}
+    assert list(configs) == [
+        "flask-granian-wsgi", "flask-granian-wsgi-tls",
+        "fastapi-gunicorn-uvicorn", "fastapi-gunicorn-uvicorn-tls",
+    ]  # fmt: skip
+    granian, gunicorn = configs["flask-granian-wsgi-tls"], configs["fastapi-gunicorn-uvicorn-tls"]
+    assert granian.own_tls and granian.variant_of == "flask-granian-wsgi" and granian.proxy is None
+    cert, key = Path("/tmp/cert.pem"), Path("/tmp/key.pem")
+    assert granian.argv("app", 8000, cert, key)[-4:] == [
+        "--ssl-certificate",
+        str(cert),
+        "--ssl-keyfile",
+        str(key),
+    ]
+    assert gunicorn.argv("app", 8000, cert, key)[-4:] == ["--certfile", str(cert), "--keyfile", str(key)]
+    assert "--certfile" not in configs["fastapi-gunicorn-uvicorn"].argv("app", 8000)
