@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
@@ -25,3 +26,12 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def downgrade(database_url: str, revision: str = "base") -> None:
     """Roll back to `revision` (default: an empty database)."""
     command.downgrade(_config(database_url), revision)
+
+
+def head_and_previous() -> tuple[str, str]:
+    """The newest revision and the one it upgrades from (what a rolling release expands)."""
+    script = ScriptDirectory.from_config(_config("sqlite://"))
+    head = script.get_revision("head")
+    if head is None or not isinstance(head.down_revision, str):
+        raise RuntimeError("the newest migration must follow exactly one other")
+    return head.revision, head.down_revision

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from rich.console import Console
 
+from core.migrate import head_and_previous
 from loadtests import cli
 from loadtests.config.dataset import SeedSpec
 from loadtests.config.matrix import Matrix
@@ -100,15 +101,17 @@ def test_nginx_speaks_the_contract_for_its_own_errors(proxy: Proxy) -> None:
 
 
 def test_a_rolling_deploy_under_load_fails_no_request_and_refuses_a_bad_release(session: Session) -> None:
-    """`make deploy-drill` on one server: two instances replaced one at a time under k6 load,
-    then a release whose /ready fails refused before it gets any traffic, and a canary that
-    answers 5xx rolled back on its error rate."""
+    """`make deploy-drill` on one server: the newest migration applied under release N's load,
+    two instances replaced one at a time, then a release whose /ready fails refused before it
+    gets any traffic, and a canary that answers 5xx rolled back on its error rate."""
     drilled = drill(session, Matrix.load().servers[SERVER], instances=2, rate=50, steady_seconds=1)
 
     assert drilled.during.requests > 0
     assert drilled.errors == {}, drilled.errors
     assert drilled.rolled_out and drilled.bad_release_refused
     assert drilled.rollout_seconds > 0 and drilled.rollback_seconds > 0
+    head, previous = head_and_previous()  # the newest migration ran under release N's load
+    assert drilled.migration == f"{previous} → {head}" and drilled.migration_seconds > 0
     # The canary answered 5xx through nginx (the app's 503 for a failing database), and its
     # error rate took it out again.
     assert drilled.canary_rolled_back and 0 < drilled.canary_failed <= drilled.canary_answers

@@ -10,7 +10,7 @@ from loadtests.render.table import markdown_table, terminal_table
 from loadtests.results.deploy import DeployResults, Drill
 
 HEADERS = [
-    "server", "requests", "failed", "by kind", "p99 steady ms", "p99 drill ms", "rollout s",
+    "server", "requests", "failed", "by kind", "p99 steady ms", "p99 drill ms", "migration s", "rollout s",
     "bad release", "refused in s", "canary: 5xx / answers", "rolled back in s",
 ]  # fmt: skip
 
@@ -27,6 +27,7 @@ def row(d: Drill) -> list[str]:
         ", ".join(f"{n} {kind}" for kind, n in d.errors.items()) or "–",
         f"{d.steady.p99_ms:.1f}",
         f"{d.during.p99_ms:.1f}",
+        f"{d.migration_seconds:.2f}",
         f"{d.rollout_seconds:.1f}" + ("" if d.rolled_out else " (not rolled out)"),
         "refused" if d.bad_release_refused else "NOT refused",
         f"{d.rollback_seconds:.1f}",
@@ -40,13 +41,15 @@ def summary(results: DeployResults) -> str:
         f"# Rolling deploy under load ({results.started_at:%Y-%m-%d %H:%MZ})",
         "",
         f"{results.machine.cpu_model}; {results.proxy} in front; k6 offering {results.rate:g} req/s of "
-        "product reads, open loop. Per server: release N+1 rolled out over the instances one at a "
-        "time, then a bad release (its `/ready` fails) refused; 'failed' counts these two phases. "
+        "product reads, open loop. Per server: the newest migration applied to the fleet's database "
+        f"({results.drills[0].migration if results.drills else '–'}) while release N serves, release N+1 "
+        "rolled out over the instances one at a time, then a bad release (its `/ready` fails) "
+        "refused; 'failed' counts these phases. "
         "Then a canary that is ready but answers 503s (never migrated) joins the fleet and is "
         "rolled back on its error rate (over 1 % of 5xx in 10 or more answers, from nginx's "
         "upstream log): its 5xx are what the bad release cost.",
         "",
-        markdown_table(HEADERS, rows(results), "lrrlrrrlrrr"),
+        markdown_table(HEADERS, rows(results), "lrrlrrrrlrrr"),
     ]
     return "\n".join(lines) + "\n"
 

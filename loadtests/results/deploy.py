@@ -18,6 +18,8 @@ class Drill(BaseModel):
     steady: K6Step = Field(description="the load before the drill, same rate: its p99 is the baseline")
     during: K6Step = Field(description="the load from the first step of the rollout to the end of the drill")
     errors: dict[str, int] = Field(description="failed requests during the drill, by kind")
+    migration: str = Field(description="the revisions the fleet's database moved between, under load")
+    migration_seconds: float = Field(description="the migration's time, release N serving throughout")
     rollout_seconds: float = Field(description="first new instance started → last old one stopped")
     rolled_out: bool = Field(description="every instance in nginx's upstream runs the new release")
     bad_release_refused: bool = Field(description="the bad release failed /ready and never got traffic")

@@ -1,18 +1,20 @@
-"""`make deploy-drill`: a rolling deploy and a bad release under load, behind nginx.
+"""`make deploy-drill`: a migration, a rolling deploy, a bad release and a canary, under load
+behind nginx.
 
 Per server of the profile: two instances (`--instances`) of release N behind a private nginx
-(loadtests/env/proxy.py), k6 offering a steady open-loop rate of product reads. Release N+1 is
-rolled out one instance at a time — start it, wait for `/ready`, move nginx's upstream to it with
-a graceful reload (old nginx workers finish their requests), stop the old instance (SIGTERM) —
-while the load runs. Then a bad release (its database unreachable, so `/ready` answers 503) is
-started: it never becomes ready (three 503s in a row, or no 200 in 10 s), so it is refused and
-stopped before nginx sends it anything, and the fleet stays on N+1. Last, a canary that is ready
-but answers 503s (its database was never migrated) joins the fleet; nginx's upstream log shows
-its answers, and over 1 % of 5xx among 10 or more rolls it back. The report gives, per server:
-failed requests by kind (the goal is none, the canary's phase apart), p99 during the drill
-against the steady p99 before it, the times to roll out and to refuse the bad release, and what
-the canary cost before its rollback. Both releases run the same code: the drill measures the
-deployment, not a code change.
+(loadtests/env/proxy.py), sharing a database one migration behind the newest, k6 offering a
+steady open-loop rate of product reads. The newest migration is applied while release N serves
+(expand), then release N+1 is rolled out one instance at a time — start it, wait for `/ready`,
+move nginx's upstream to it with a graceful reload (old nginx workers finish their requests),
+stop the old instance (SIGTERM) — while the load runs. Then a bad release (its database
+unreachable, so `/ready` answers 503) is started: it never becomes ready (three 503s in a row,
+or no 200 in 10 s), so it is refused and stopped before nginx sends it anything, and the fleet
+stays on N+1. Last, a canary that is ready but answers 503s (its database was never migrated)
+joins the fleet; nginx's upstream log shows its answers, and over 1 % of 5xx among 10 or more
+rolls it back. The report gives, per server: failed requests by kind (the goal is none, the
+canary's phase apart), p99 during the drill against the steady p99 before it, the times of the
+migration, the rollout and the refusal, and what the canary cost before its rollback. Both
+releases run the same code: the drill measures the deployment, not a code change.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
+from core.migrate import downgrade, head_and_previous, upgrade
 from loadtests.config.matrix import ServerConfig
 from loadtests.config.options import Shared
 from loadtests.config.plan import servers_plan
@@ -184,7 +187,12 @@ def drill(
         session.fixture, session.out / f"{config.name}-drill.js", REQUEST_TIMEOUT_SECONDS
     )
     with ExitStack() as stack:
-        fleet = [Instance(session, config, f"-n{i}") for i in range(instances)]
+        # The fleet shares one database, one migration behind: release N+1 brings the newest.
+        head, previous = head_and_previous()
+        shared = stack.enter_context(session.databases.copy(f"{config.name}-fleet"))
+        downgrade(shared, previous)
+        fleet_env = {"DATABASE_URL": shared}
+        fleet = [Instance(session, config, f"-n{i}", fleet_env) for i in range(instances)]
         originals = {i.url for i in fleet}
         for instance in fleet:
             stack.callback(instance.stop)
@@ -200,8 +208,11 @@ def drill(
         steady, _ = k6.run_classified(proxy.base_url, script, rate, steady_seconds, cpus)
         with under_load(proxy.base_url, script, rate, cpus) as measured:
             began = time.monotonic()
+            upgrade(shared, head)  # expand, while release N serves: the migration must not break it
+            migration_seconds = time.monotonic() - began
+            began = time.monotonic()
             for index, old in enumerate(list(fleet)):
-                new = Instance(session, config, f"-n1-{index}")
+                new = Instance(session, config, f"-n1-{index}", fleet_env)
                 stack.callback(new.stop)
                 if not ready(new.url, READY_TIMEOUT_SECONDS):
                     raise RuntimeError(
@@ -228,6 +239,8 @@ def drill(
         steady=steady,
         during=during,
         errors=errors,
+        migration=f"{previous} → {head}",
+        migration_seconds=round(migration_seconds, 2),
         rollout_seconds=round(rollout_seconds, 2),
         rolled_out=rolled_out,
         bad_release_refused=refused,
