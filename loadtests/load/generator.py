@@ -36,6 +36,7 @@ class SideLoad(BaseModel):
     """What one server of the rotation answered (requests count by the tick they completed in)."""
 
     successes: dict[int, int]  # tick -> count
+    work: dict[int, float] = {}  # tick -> responses, each spread over the ticks it was in flight
     failures: dict[int, int]
     latency_window: str  # HdrHistogram (microseconds), encoded, of the successes counted for it
     latency_per_second: dict[int, str]  # epoch second -> encoded histogram

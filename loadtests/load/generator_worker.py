@@ -22,7 +22,7 @@ from locust.env import Environment
 from loadtests.env.fixture import Fixture
 from loadtests.load import locustfile
 from loadtests.load.generator import LoadCommand, LoadResult, SideLoad
-from loadtests.load.throughput import TICK_SECONDS, tick_of
+from loadtests.load.throughput import TICK_SECONDS, spread, tick_of
 
 # Microseconds, from 1 µs to 60 s, three significant digits.
 LOWEST_US, HIGHEST_US, DIGITS = 1, 60_000_000, 3
@@ -38,6 +38,7 @@ class Side:
     """What one server of the rotation answered so far."""
 
     successes: Counter[int] = field(default_factory=Counter)
+    work: dict[int, float] = field(default_factory=dict)
     failures: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     counted: HdrHistogram = field(default_factory=histogram)
@@ -46,6 +47,7 @@ class Side:
     def result(self) -> SideLoad:
         return SideLoad(
             successes=dict(self.successes),
+            work=self.work,
             failures=dict(self.failures),
             latency_window=self.counted.encode().decode(),
             latency_per_second={s: h.encode().decode() for s, h in sorted(self.per_second.items())},
@@ -64,7 +66,8 @@ def run(command: LoadCommand) -> LoadResult:
     window = range(0)
 
     def on_request(response_time: float, exception: Exception | None, url: str, **_: Any) -> None:
-        tick = tick_of(time.time())
+        now = time.time()
+        tick = tick_of(now)
         index = next(i for i, host in enumerate(command.hosts) if url.startswith(host))
         side = sides[index]
         if exception is not None:
@@ -72,6 +75,7 @@ def run(command: LoadCommand) -> LoadResult:
             side.errors[f"{type(exception).__name__}: {exception}"[:200]] += 1
             return
         side.successes[tick] += 1
+        spread(side.work, now, response_time / 1000)
         micros = min(HIGHEST_US, max(LOWEST_US, round(response_time * 1000)))
         side.per_second[int(tick * TICK_SECONDS)].record_value(micros)
         if tick in window and rotation.side_of(tick) == index and rotation.counted(tick):

@@ -160,7 +160,8 @@ def run_rotation(
         ticks = rotation.ticks(side, window)
         counted = spans(ticks)
         seconds = len(ticks) * TICK_SECONDS
-        successes = count_in(merge(s.successes for s in loads), ticks)
+        successes = round(count_in(merge(s.successes for s in loads), ticks))
+        work = count_in(merge(s.work for s in loads), ticks)
         server_cpu_seconds = increase(sampler.cpu[f"server {side}"], counted)
         proxy = sampler.cpu.get(f"proxy {side}")
         errors: dict[str, int] = {}
@@ -174,7 +175,7 @@ def run_rotation(
                 window_seconds=round(seconds, 3),
                 successes=successes,
                 failures=count_in(merge(s.failures for s in loads), ticks),
-                rps=successes / seconds,
+                rps=work / seconds,
                 latency=latency(merged_histogram(s.latency_window for s in loads)),
                 server_cpu_percent=round(100 * server_cpu_seconds / seconds / len(server_cpus), 1),
                 cpu_ms_per_request=round(1000 * server_cpu_seconds / successes, 3) if successes else 0.0,

@@ -59,7 +59,10 @@ class Trial(BaseModel):
     window_seconds: float
     successes: int = Field(description="successful responses completed in the window")
     failures: int = Field(description="failed requests completed in the window (never throughput)")
-    rps: float = Field(description="successes ÷ window_seconds")
+    rps: float = Field(
+        description="successful responses ÷ window_seconds, each response credited to the ticks its "
+        "request was in flight (load/throughput.spread)"
+    )
     latency: Latency = Field(description="of the window's successful responses")
     server_cpu_percent: float = Field(description="mean over the window; 100 = every server CPU busy")
     cpu_ms_per_request: float = Field(description="server CPU time in the window ÷ successes")
