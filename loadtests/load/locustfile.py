@@ -136,13 +136,29 @@ class Login(Shopper):
 
 
 class Mixed(Shopper):
-    """A shopper's journey: mostly browsing and viewing, sometimes ordering and checking. The step
-    is drawn from the user's own generator, so every server gets the same journeys."""
+    """A shopper's journey: mostly browsing and viewing, sometimes ordering and checking, dealt
+    from a shuffled deck of twelve steps (view 6, browse 3, my orders 2, order 1), a new deck
+    from the user's own generator when one is used up. Every server gets the same journeys, and
+    any stretch of a user's requests holds the weights to within one deck. Drawn independently,
+    a side's second of about 1,000 requests held 83 ± 9 orders (binomial SD), the costliest step."""
+
+    DECK: ClassVar[list[str]] = [
+        *["view_product"] * 6,
+        *["browse_products"] * 3,
+        *["my_orders"] * 2,
+        "place_order",
+    ]
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.decks: list[list[str]] = [[] for _ in self.rngs]
 
     @task
     def journey(self) -> None:
-        steps = [self.browse_products, self.view_product, self.place_order, self.my_orders]
-        self.rng.choices(steps, weights=[3, 6, 1, 2])[0]()
+        deck = self.decks[self.side()]
+        if not deck:
+            deck.extend(self.rng.sample(self.DECK, len(self.DECK)))
+        getattr(self, deck.pop())()
 
     def my_orders(self) -> None:
         self.client.get("/v1/orders", headers=self.auth, name="/v1/orders (mine)")
