@@ -42,15 +42,24 @@ def method(results: Results) -> str:
         "budget-spent": f"the budget of {design.budget_seconds:g} s was spent",
         "launch-limit": f"the limit of {results.profile.max_launches} launches was reached",
     }[design.ended]
+    if design.first_look_launches:
+        spent = (
+            f"every cell in the first {design.first_look_launches}, then only the cells of the "
+            f"like-for-like comparisons still open, until {ended}"
+        )
+        looks = (
+            f"{100 * (1 - design.first_look_alpha):g} % at the first look and "
+            f"{100 * (1 - design.final_look_alpha):g} % at the final one"
+        )
+    else:
+        spent = f"every cell in each, until {ended} (no launch could follow a first look: one look)"
+        looks = f"{100 * (1 - design.final_look_alpha):g} % at the one look"
     return (
         f"{design.launches} launches, each a fresh start of the servers it measured, in a random order; "
-        f"every cell in the first {design.first_look_launches}, then only the cells of the like-for-like "
-        f"comparisons still open, until {ended}. The servers of a comparison take turns under the same "
+        f"{spent}. The servers of a comparison take turns under the same "
         f"users in one trial; each server's counted time: {windows} (enough for "
         f"{results.profile.min_responses} responses of the scenario's slowest server). Intervals: "
-        f"Student's t over launches of the mean log ratio, {100 * (1 - design.first_look_alpha):g} % at "
-        f"the first look and {100 * (1 - design.final_look_alpha):g} % at the final one: a false verdict in "
-        f"at most "
+        f"Student's t over launches of the mean log ratio, {looks}: a false verdict in at most "
         f"{100 * (design.first_look_alpha + design.final_look_alpha):g} % of comparisons."
     )
 

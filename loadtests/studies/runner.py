@@ -36,7 +36,7 @@ from loadtests.load.trial import Turns, run_rotation, run_trial
 from loadtests.results.bench import Cell, Design, GeneratorInfo, Results, ServerRecord, Trial
 from loadtests.session.session import Key, Running, Session
 from loadtests.stats.analysis import analyse, compared, open_cells, targeted, variants
-from loadtests.stats.intervals import FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA
+from loadtests.stats.intervals import ALPHA, FINAL_LOOK_ALPHA, FIRST_LOOK_ALPHA
 
 PACKAGES = [
     "flask", "werkzeug", "gunicorn", "fastapi", "starlette", "anyio", "uvicorn", "uvicorn-worker", "uvloop",
@@ -76,6 +76,7 @@ class RunState:
     start_seconds: list[float] = field(default_factory=list)  # per launch: starting, warming up
     trial_seconds: dict[str, list[float]] = field(default_factory=dict)  # per scenario: a trial
     ended: Literal["all-decided", "budget-spent", "launch-limit"] = "all-decided"
+    first_look: bool = False  # taken after the profile's `launches` (Runner.run)
 
     def expected_seconds(self, cells: list[CellKey]) -> float:
         """How long a launch of `cells` will take: the longest start and warm-up of the servers so
@@ -150,17 +151,22 @@ class Runner:
             rng = random.Random(ORDER_SEED)
             while cells:
                 launch = len(state.orders)
+                if launch >= profile.max_launches:
+                    state.ended = "launch-limit"
+                    break
+                # Two launches at least, for an interval; beyond them, none that would overrun.
+                if launch >= 2 and time.monotonic() + state.expected_seconds(cells) > deadline:
+                    state.ended = "budget-spent"
+                    break
                 if launch >= profile.launches:
-                    if launch >= profile.max_launches:
-                        state.ended = "launch-limit"
-                        break
-                    if time.monotonic() + state.expected_seconds(cells) > deadline:
-                        state.ended = "budget-spent"
-                        break
                     progress.update(bar, total=launch + 1)
                 self.launch(launch, cells, rng, generator, state, progress, bar)
                 progress.advance(bar)
-                if launch + 1 == profile.launches:  # the first look
+                # The first look spends part of the error rate; it is taken only when a launch of
+                # every cell could still follow it, else the run ends in one look at all of it.
+                follows = time.monotonic() + state.expected_seconds(cells) <= deadline
+                if launch + 1 == profile.launches and follows:
+                    state.first_look = True
                     first = self.results(state)
                     still_open = open_cells(first)
                     cells = [c for c in cells if c[1] == "implementation" and (c[0], c[2]) in still_open]
@@ -300,9 +306,9 @@ class Runner:
         configs = {c.name: c for c in plan.servers}
         design = Design(
             aa=plan.aa,
-            first_look_launches=plan.profile.launches,
-            first_look_alpha=FIRST_LOOK_ALPHA,
-            final_look_alpha=FINAL_LOOK_ALPHA,
+            first_look_launches=plan.profile.launches if state.first_look else 0,
+            first_look_alpha=FIRST_LOOK_ALPHA if state.first_look else 0.0,
+            final_look_alpha=FINAL_LOOK_ALPHA if state.first_look else ALPHA,
             launches=len(state.orders),
             budget_seconds=plan.profile.budget_seconds,
             ended=state.ended,

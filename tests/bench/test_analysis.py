@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loadtests.render.text import method
 from loadtests.results.bench import Design, Thresholds
 from loadtests.stats.analysis import analyse, cell_flags, floor_verdict, ratio_ci, verdict
 from tests.bench.factories import MATRIX, cell, results
@@ -141,6 +142,30 @@ def test_steal_blocks_a_verdict_only_when_the_sides_were_measured_apart(
     assert comparison.flags == ["cpu-steal"]
     assert comparison.verdict == expected
     assert comparison.stopped == ("flagged" if expected == "inconclusive" else "decided")
+
+
+@pytest.mark.parametrize(("first_look", "confidence"), [(2, 0.99), (0, 0.95)])
+def test_a_run_ended_before_its_first_look_looks_once_at_the_whole_error_rate(
+    first_look: int, confidence: float
+) -> None:
+    """A first look spends 1 % of the 5 %: a run whose budget allowed no launch after it never
+    takes one (first_look_launches 0), and its one look is at 95 %."""
+    cells = [
+        cell("fastapi-granian-asgi", "health", [6000, 6100, 6050]),
+        cell("flask-granian-wsgi", "health", [9000, 9100, 9050]),
+    ]
+    alphas = (0.01, 0.04) if first_look else (0.0, 0.05)
+    design = Design(
+        first_look_launches=first_look, first_look_alpha=alphas[0], final_look_alpha=alphas[1], launches=3,
+        budget_seconds=60, ended="budget-spent", windows={"health": 1.0}, slots={}, orders=[],
+    )  # fmt: skip
+
+    (comparison,) = analyse(results(cells, ceiling=None).model_copy(update={"design": design})).comparisons
+
+    assert comparison.verdict == "flask-faster"
+    assert comparison.confidence == pytest.approx(confidence)
+    said = "99 % at the first look and 96 % at the final one" if first_look else "95 % at the one look"
+    assert said in method(results(cells, ceiling=None).model_copy(update={"design": design}))
 
 
 def test_floor_shares_and_their_verdicts() -> None:
