@@ -312,28 +312,19 @@ def stop_reason(
     return "launch-limit" if design.ended == "launch-limit" else "budget-spent"
 
 
-# Further launches go to a comparison while its chance to be decided by them is at least this.
-LEAST_CHANCE = 0.1
-
-
 def decidable(c: Comparison, launches: int, alpha: float, band: float) -> bool:
-    """Whether `c` has at least LEAST_CHANCE to be decided at a final look over `launches`
-    launches: the chance that its mean by then lies where that look's interval decides, given
-    the launches so far (their mean, with a flat prior on the true one, and their spread taken
-    as the truth). A guess for the allocation only; it never changes an interval."""
+    """Whether `c` would be decided at a final look over `launches` launches, if its mean and its
+    launch-to-launch spread stayed what they are: where further launches are worth spending. A
+    guess for the allocation only; it never changes an interval."""
     if launches <= c.launches:
         return False
     if c.launches < 2:
         return True
-    n, low, high = c.launches, math.log(c.ci95[0]), math.log(c.ci95[1])
-    spread = (high - low) / 2 / stats.t.ppf((1 + c.confidence) / 2, n - 1) * math.sqrt(n)
-    half = stats.t.ppf(1 - alpha / 2, launches - 1) * spread / math.sqrt(launches)
-    # The mean over `launches` given the mean over n: normal, around it, with this spread.
-    future = stats.norm(math.log(c.ratio), spread * math.sqrt((launches - n) / (n * launches)))
-    above_or_below = future.sf(half) + future.cdf(-half)
-    inside = max(math.log(1 - band) + half, -half), min(math.log(1 + band) - half, half)
-    within = max(0.0, future.cdf(inside[1]) - future.cdf(inside[0]))
-    return bool(above_or_below + within >= LEAST_CHANCE)
+    low, high = (math.log(x) for x in c.ci95)
+    standard_error = (high - low) / 2 / stats.t.ppf((1 + c.confidence) / 2, c.launches - 1)
+    half = stats.t.ppf(1 - alpha / 2, launches - 1) * standard_error * math.sqrt(c.launches / launches)
+    mean = math.log(c.ratio)
+    return position(math.exp(mean - half), math.exp(mean + half), band) != "across"
 
 
 def open_cells(results: Results, reachable: int) -> set[tuple[str, str]]:
@@ -341,7 +332,7 @@ def open_cells(results: Results, reachable: int) -> set[tuple[str, str]]:
     first look: both sides of every targeted comparison left undecided that could still be
     decided within `reachable` launches. A flagged one stays inconclusive whatever more launches
     show, and one that more launches would leave undecided only takes time from the others, so
-    neither gets any (futility stopping: it can make a verdict rarer, never a wrong one
+    neither gets any (futility stopping: it can only make a verdict rarer, never a wrong one
     likelier)."""
     configs = {name: record.config for name, record in results.servers.items()}
     alpha = results.design.final_look_alpha if results.design else ALPHA

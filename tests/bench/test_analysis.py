@@ -178,9 +178,8 @@ def test_a_run_ended_before_its_first_look_looks_once_at_the_whole_error_rate(
 
 @pytest.mark.parametrize(("reachable", "worth_it"), [(16, True), (5, False), (4, False)])
 def test_further_launches_go_to_comparisons_they_could_decide(reachable: int, worth_it: bool) -> None:
-    """Level at 1.00 (0.85–1.15) after 4 launches at 99 %: with the same spread, a 96 % interval
-    over 16 launches would be about ±3 % wide, and land within ±5 % or beside 1 with a chance of
-    about 0.84; over 5 it would be ±7 %, across the band wherever the mean lands."""
+    """Level at 1.00 (0.85–1.15) after 4 launches at 99 %: with the same spread, 16 launches
+    would put a 96 % interval within ±5 % (about ±3 %); 5 would leave it across the band (±7 %)."""
     open_one = Comparison(
         scenario="login", fastapi_server="a", flask_server="b", pairing="same-server", differs="",
         ratio=1.0, ci95=(0.85, 1.15), verdict="inconclusive", flags=[], confidence=0.99, launches=4, look=2,
