@@ -38,7 +38,7 @@ def method(results: Results) -> str:
         for s, w in design.windows.items()
     )
     ended = {
-        "all-decided": "no like-for-like comparison was left that more launches could decide",
+        "all-decided": "every like-for-like comparison was decided",
         "budget-spent": f"the budget of {design.budget_seconds:g} s was spent",
         "launch-limit": f"the limit of {results.profile.max_launches} launches was reached",
     }[design.ended]
@@ -71,7 +71,6 @@ def reached(c: Comparison) -> str:
     why = {
         "decided": "decided",
         "flagged": "a cell is flagged",
-        "futile": "left out: the launches the budget allowed would not have decided it",
         "budget-spent": "open when the budget was spent",
         "launch-limit": "open at the launch limit",
         "not-targeted": "cross-server: not measured further",

@@ -31,7 +31,7 @@ Verdict = Literal["fastapi-faster", "flask-faster", "no-difference", "inconclusi
 # not decide it), the run's budget or launch limit ran out while it was open, it was never a
 # target of further launches (a cross-server comparison), or the run had a fixed number of trials
 # (a file from before the sequential design).
-Stop = Literal["decided", "flagged", "futile", "budget-spent", "launch-limit", "not-targeted", "fixed"]
+Stop = Literal["decided", "flagged", "budget-spent", "launch-limit", "not-targeted", "fixed"]
 FloorVerdict = Literal["met", "missed", "inconclusive"]
 
 

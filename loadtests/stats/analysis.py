@@ -8,12 +8,9 @@ Bonferroni bound over the two looks), whatever made a comparison stop."""
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Callable, Sequence
 from typing import Literal
-
-from scipy import stats
 
 from loadtests.config.matrix import ServerConfig, differs, pairing
 from loadtests.config.scenarios import FLOOR_SCENARIOS
@@ -286,19 +283,13 @@ def compare(
                     confidence=estimate.confidence,
                     launches=estimate.launches,
                     look=look,
-                    stopped=stop_reason(
-                        decided, blocking, design, targeted(fastapi, flask), estimate.launches
-                    ),
+                    stopped=stop_reason(decided, blocking, design, targeted(fastapi, flask)),
                 )
             )
     return sorted(rows, key=lambda r: (order[r.pairing], r.fastapi_server, r.flask_server))
 
 
-def stop_reason(
-    decided: Verdict, flags: Sequence[str], design: Design | None, is_target: bool, launches: int
-) -> Stop:
-    """Why a comparison's measuring stopped. Open after the first look, a like-for-like one is
-    measured in every later launch unless it was left out as one it could not decide."""
+def stop_reason(decided: Verdict, flags: Sequence[str], design: Design | None, is_target: bool) -> Stop:
     if decided != "inconclusive":
         return "decided"
     if flags:
@@ -307,42 +298,20 @@ def stop_reason(
         return "fixed"
     if not is_target:
         return "not-targeted"
-    if launches < design.launches:
-        return "futile"
     return "launch-limit" if design.ended == "launch-limit" else "budget-spent"
 
 
-def decidable(c: Comparison, launches: int, alpha: float, band: float) -> bool:
-    """Whether `c` would be decided at a final look over `launches` launches, if its mean and its
-    launch-to-launch spread stayed what they are: where further launches are worth spending. A
-    guess for the allocation only; it never changes an interval."""
-    if launches <= c.launches:
-        return False
-    if c.launches < 2:
-        return True
-    low, high = (math.log(x) for x in c.ci95)
-    standard_error = (high - low) / 2 / stats.t.ppf((1 + c.confidence) / 2, c.launches - 1)
-    half = stats.t.ppf(1 - alpha / 2, launches - 1) * standard_error * math.sqrt(c.launches / launches)
-    mean = math.log(c.ratio)
-    return position(math.exp(mean - half), math.exp(mean + half), band) != "across"
-
-
-def open_cells(results: Results, reachable: int) -> set[tuple[str, str]]:
+def open_cells(results: Results) -> set[tuple[str, str]]:
     """(server, scenario) of the implementation cells that further launches measure, after the
-    first look: both sides of every targeted comparison left undecided that could still be
-    decided within `reachable` launches. A flagged one stays inconclusive whatever more launches
-    show, and one that more launches would leave undecided only takes time from the others, so
-    neither gets any (futility stopping: it can only make a verdict rarer, never a wrong one
-    likelier)."""
+    first look: both sides of every targeted comparison it left undecided. A flagged one stays
+    inconclusive whatever more launches show, so it gets none."""
     configs = {name: record.config for name, record in results.servers.items()}
-    alpha = results.design.final_look_alpha if results.design else ALPHA
     wanted: set[tuple[str, str]] = set()
     for c in results.comparisons:
         if (
             c.look == 2
             and c.stopped != "flagged"
             and targeted(configs[c.fastapi_server], configs[c.flask_server])
-            and decidable(c, reachable, alpha, results.thresholds.no_difference)
         ):
             wanted |= {(c.fastapi_server, c.scenario), (c.flask_server, c.scenario)}
     return wanted

@@ -168,25 +168,14 @@ class Runner:
                 if launch + 1 == profile.launches and follows:
                     state.first_look = True
                     first = self.results(state)
-                    cells = self.worth_measuring(first, cells, state, deadline)
+                    still_open = open_cells(first)
+                    cells = [c for c in cells if c[1] == "implementation" and (c[0], c[2]) in still_open]
                     decided = sum(c.look == 1 for c in first.comparisons)
                     progress.console.print(
                         f"First look after {launch + 1} launches: {decided} of {len(first.comparisons)} "
                         f"comparisons decided; {len(cells)} cells go on while the budget allows"
                     )
-                elif state.first_look:
-                    cells = self.worth_measuring(self.results(state), cells, state, deadline)
         return self.results(state)
-
-    def worth_measuring(
-        self, results: Results, cells: list[CellKey], state: RunState, deadline: float
-    ) -> list[CellKey]:
-        """The cells of `cells` that further launches measure: those of the like-for-like
-        comparisons still open that could be decided within the launches the budget allows."""
-        launches = len(state.orders)
-        affordable = launches + int((deadline - time.monotonic()) // state.expected_seconds(cells))
-        still_open = open_cells(results, min(self.plan.profile.max_launches, affordable))
-        return [c for c in cells if c[1] == "implementation" and (c[0], c[2]) in still_open]
 
     def cells(self, servers: list[str]) -> list[CellKey]:
         """(server, target, scenario played) of every cell: a floor plays its own scenario."""

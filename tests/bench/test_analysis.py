@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 
 from loadtests.render.text import method
-from loadtests.results.bench import Comparison, Design, Thresholds
-from loadtests.stats.analysis import (
-    analyse,
-    cell_flags,
-    decidable,
-    floor_verdict,
-    ratio_ci,
-    stop_reason,
-    verdict,
-)
+from loadtests.results.bench import Design, Thresholds
+from loadtests.stats.analysis import analyse, cell_flags, floor_verdict, ratio_ci, verdict
 from tests.bench.factories import MATRIX, cell, results
 
 GRANIAN = ("fastapi-granian-asgi", "flask-granian-wsgi")
@@ -174,27 +166,6 @@ def test_a_run_ended_before_its_first_look_looks_once_at_the_whole_error_rate(
     assert comparison.confidence == pytest.approx(confidence)
     said = "99 % at the first look and 96 % at the final one" if first_look else "95 % at the one look"
     assert said in method(results(cells, ceiling=None).model_copy(update={"design": design}))
-
-
-@pytest.mark.parametrize(("reachable", "worth_it"), [(16, True), (5, False), (4, False)])
-def test_further_launches_go_to_comparisons_they_could_decide(reachable: int, worth_it: bool) -> None:
-    """Level at 1.00 (0.85–1.15) after 4 launches at 99 %: with the same spread, 16 launches
-    would put a 96 % interval within ±5 % (about ±3 %); 5 would leave it across the band (±7 %)."""
-    open_one = Comparison(
-        scenario="login", fastapi_server="a", flask_server="b", pairing="same-server", differs="",
-        ratio=1.0, ci95=(0.85, 1.15), verdict="inconclusive", flags=[], confidence=0.99, launches=4, look=2,
-    )  # fmt: skip
-    assert decidable(open_one, reachable, alpha=0.04, band=0.05) is worth_it
-
-
-def test_a_comparison_left_out_early_says_so() -> None:
-    design = Design(
-        first_look_launches=4, first_look_alpha=0.01, final_look_alpha=0.04, launches=9,
-        budget_seconds=900, ended="budget-spent", windows={}, slots={}, orders=[],
-    )  # fmt: skip
-    assert stop_reason("inconclusive", [], design, True, 6) == "futile"
-    assert stop_reason("inconclusive", [], design, True, 9) == "budget-spent"
-    assert stop_reason("no-difference", [], design, True, 6) == "decided"
 
 
 def test_floor_shares_and_their_verdicts() -> None:
