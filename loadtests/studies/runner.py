@@ -272,19 +272,24 @@ class Runner:
     ) -> list[Trial]:
         """One trial of every server of `group`, taking turns. Turns that prove too short — a guard
         shorter than the slowest side's mean response time, or a side that counted fewer than
-        `min_responses` — are measured again with the turns the trial asks for (at most twice),
-        and the scenario keeps them."""
+        `min_responses` — are measured again with the turns the trial asks for (the guard at most
+        twice, then the counted time), and the scenario keeps them."""
         profile = self.plan.profile
         fresh = scenario not in state.turns
         turns = state.turns.get(scenario, Turns(profile.window_seconds, FIRST_GUARD_SECONDS))
-        for _ in range(3):
+        guards_resized = 0
+        for _ in range(4):
             trials = self.rotation(generator, group, scenario, index, turns)
             needed = turns_for(trials, profile)
             short = min(t.successes for t in trials) < profile.min_responses
             off = not turns.guard_seconds / 2 <= needed.guard_seconds <= 2 * turns.guard_seconds
-            if len(group) > 1 and off and (fresh or needed.guard_seconds > turns.guard_seconds):
+            resize = off and (fresh or needed.guard_seconds > turns.guard_seconds)
+            if len(group) > 1 and resize and guards_resized < 2:
                 # Counts taken with a guard far from the one needed cannot size the time: the
                 # next trial's will. A scenario's first turns may shrink, later ones only grow.
+                # Twice at most: a login's p90 swings with the guard it was measured under, and
+                # three resizes once left the counted time unsized (40 responses, a flagged cell).
+                guards_resized += 1
                 turns = replace(turns, guard_seconds=needed.guard_seconds)
             elif needed.side_seconds > turns.side_seconds and (fresh or short):
                 turns = turns.longer(needed.side_seconds)
