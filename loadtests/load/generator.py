@@ -33,7 +33,8 @@ class LoadCommand(BaseModel):
 
 
 class SideLoad(BaseModel):
-    """What one server of the rotation answered (requests count by the tick they completed in)."""
+    """What one server of the rotation answered: responses by the tick they completed in, and
+    spread over the ticks they were in flight (throughput.spread)."""
 
     successes: dict[int, int]  # tick -> count
     work: dict[int, float] = {}  # tick -> responses, each spread over the ticks it was in flight

@@ -9,10 +9,10 @@ answers smoothly at the same rate get the same number.
 
 The rate credits each response to the ticks its request was in flight (`spread`), each by its
 share of the request's time, rather than to the tick it completed in: a window's edge then cuts
-a slow request's credit in two instead of taking or leaving all of it. On logins (eight ~0.3 s
-requests finishing together) that lowered the spread of a twin pair's ratio from launch to
-launch by up to a third; on fast routes it changes nothing. The counts stay as they are, for
-the minimum of responses and the latency.
+a slow request's credit in two instead of taking or leaving all of it. On logins (~0.35 s each,
+about 100 in a 2 s window) that lowered the spread of a twin pair's ratio from launch to launch
+by up to a third; a 5 ms read lies in one or two ticks, so it changes little there. The counts
+stay as they are, for the minimum of responses and the latency.
 """
 
 from __future__ import annotations
